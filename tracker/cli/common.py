@@ -1,0 +1,146 @@
+"""What every command shares: the database from `--db`, the unit of work, error translation,
+and output as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from tracker.db.engine import make_engine
+from tracker.db.uow import UnitOfWork
+from tracker.domain.text import terminal_safe
+from tracker.errors import DatabaseUnavailable, TrackerError
+from tracker.settings import database_url
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class _State:
+    db: str | None = None
+    _engine: Engine | None = None
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(database_url(self.db))
+        return self._engine
+
+    def reset(self, db: str | None) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self.db, self._engine = db, None
+
+
+state = _State()
+
+
+def _database_message(exc: DBAPIError) -> TrackerError:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "locked" in first or "busy" in first:
+        return DatabaseUnavailable("the database is busy, try again")
+    if isinstance(exc, IntegrityError):
+        return TrackerError(f"the change conflicts with what is stored: {first}")
+    if isinstance(exc, OperationalError):
+        url = state.engine().url.render_as_string(hide_password=True)
+        return DatabaseUnavailable(f"cannot use the database at {url}: {first}")
+    return TrackerError(f"database error: {first}")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {terminal_safe(message)}", err=True)
+    return typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the tracker's errors, and database errors, into one line on stderr and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as exc:
+            raise fail(exc.message, exc.exit_code) from None
+        except DBAPIError as exc:
+            error = _database_message(exc)
+            raise fail(error.message, error.exit_code) from None
+
+    return wrapper
+
+
+@contextmanager
+def unit_of_work(*, readonly: bool = False, check_schema: bool = True) -> Iterator[UnitOfWork]:
+    from tracker.db.migrations import require_current_schema
+
+    engine = state.engine()
+    if check_schema:
+        require_current_schema(engine)
+    with UnitOfWork(engine, readonly=readonly) as uow:
+        yield uow
+
+
+def say(message: str) -> None:
+    typer.echo(terminal_safe(message))
+
+
+def note(message: str) -> None:
+    typer.echo(terminal_safe(message), err=True)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return terminal_safe(str(value))
+
+
+def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [
+        max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
+    ]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
+    )
+    return "\n".join(lines)
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: OutputFormat) -> None:
+    """Print rows: JSON keeps every key and the exact text; tables escape control characters."""
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+    elif fmt is OutputFormat.csv:
+        from tracker.csvsafe import write_rows
+
+        write_rows(sys.stdout, columns, ([row.get(c) for c in columns] for row in rows))
+    elif rows:
+        typer.echo(render_table(rows, columns))
+    else:
+        typer.echo("(none)", err=True)
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+FormatOption = typer.Option(OutputFormat.table, "--format", "-f", help="table, csv or json.")

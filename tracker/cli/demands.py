@@ -1,0 +1,131 @@
+"""`demand`: what a letter asks for, and which demands have been met as of a date."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli.common import (
+    FormatOption,
+    OutputFormat,
+    emit,
+    emit_json,
+    handle_errors,
+    say,
+    unit_of_work,
+)
+from tracker.domain.dates import parse_date
+from tracker.errors import CheckFailed
+
+demand_app = typer.Typer(help="Demands and whether they were met.", no_args_is_help=True)
+
+AS_OF = typer.Option(None, "--as-of", metavar="D", help="Judge as of this date (default: today).")
+STATUS_COLUMNS = ["key", "kind", "status", "reason", "sources"]
+
+
+@demand_app.command("list")
+@handle_errors
+def demand_list(slug: str, fmt: OutputFormat = FormatOption) -> None:
+    """List a letter's demands."""
+    from tracker.services.demands import list_demands
+
+    with unit_of_work(readonly=True) as uow:
+        rows = [
+            {"key": d.key, "kind": d.kind, "summary": d.summary, "role": d.role_title,
+             "required": d.required_count}
+            for d in list_demands(uow=uow, slug=slug)
+        ]
+    emit(rows, ["key", "kind", "summary", "role", "required"], fmt)
+
+
+def _status_report(slug: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
+    from tracker.services.demands import demand_status
+    from tracker.services.letters import resolve_letter_slug
+
+    day = parse_date(as_of, what="--as-of date") if as_of else None
+    with unit_of_work(readonly=True) as uow:
+        letter = resolve_letter_slug(uow=uow, slug=slug)
+        return demand_status(uow=uow, slug=letter.slug, as_of=day)
+
+
+@demand_app.command("status")
+@handle_errors
+def demand_status_command(
+    slug: str | None = typer.Argument(None, help="The letter (optional when there is one)."),
+    as_of: str | None = AS_OF,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Every demand's status, why, and on which sources; and the ultimatum's state."""
+    report = _status_report(slug, as_of)
+    if fmt is OutputFormat.json:
+        emit_json(report.as_dict())
+        return
+    rows = [
+        {**d.as_dict(), "sources": ", ".join(s["key"] for s in d.sources)} for d in report.demands
+    ]
+    if fmt is OutputFormat.csv:
+        emit(rows, ["key", "kind", "status", "derived_status", "overridden_by_outcome",
+                    "reason", "sources"], fmt)
+        return
+    say(f"{report.letter} as of {report.as_of.isoformat()}")
+    emit(rows, STATUS_COLUMNS, fmt)
+    say(f"ultimatum: {report.ultimatum_state} ({report.ultimatum_reason})")
+
+
+@demand_app.command("check")
+@handle_errors
+def demand_check(
+    slug: str | None = typer.Argument(None, help="The letter (optional when there is one)."),
+    as_of: str | None = AS_OF,
+) -> None:
+    """Exit 0 if every demand is met, 1 otherwise; one line per demand."""
+    report = _status_report(slug, as_of)
+    for demand in report.demands:
+        say(f"{demand.key}: {demand.status}")
+    unmet = [d.key for d in report.demands if d.status != "met"]
+    if unmet:
+        raise CheckFailed(f"{len(unmet)} of {len(report.demands)} demands not met: {', '.join(unmet)}")
+
+
+@demand_app.command("record")
+@handle_errors
+def demand_record(
+    slug: str,
+    demand_key: str,
+    outcome: str = typer.Option(..., "--outcome", help="met, partially-met, rejected or withdrawn."),
+    as_of: str = typer.Option(..., "--as-of", metavar="D"),
+    source: str = typer.Option(..., "--source", metavar="KEY"),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Record an outcome for a demand; it overrides the derived status from D on."""
+    from tracker.services.demands import record_outcome
+
+    day = parse_date(as_of, what="--as-of date")
+    with unit_of_work() as uow:
+        record_outcome(
+            uow=uow, slug=slug, key=demand_key, outcome=outcome, as_of=day, source_key=source,
+            note=note,
+        )
+        uow.commit()
+    say(f"recorded {demand_key} of {slug} as {outcome} on {as_of}")
+
+
+@demand_app.command("ultimatum")
+@handle_errors
+def demand_ultimatum(
+    slug: str,
+    carried_out: str = typer.Option(..., "--carried-out", metavar="D",
+                                    help="The date the ultimatum was carried out."),
+    source: str = typer.Option(..., "--source", metavar="KEY"),
+) -> None:
+    """Record that the letter's ultimatum was carried out."""
+    from tracker.services.demands import record_ultimatum_carried_out
+
+    day = parse_date(carried_out, what="--carried-out date")
+    with unit_of_work() as uow:
+        record_ultimatum_carried_out(uow=uow, slug=slug, on=day, source_key=source)
+        uow.commit()
+    say(f"the ultimatum of {slug} is recorded as carried out on {carried_out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(demand_app, name="demand")

@@ -1,0 +1,192 @@
+"""`person` (names, aliases, roles, probable duplicates) and `history` (the audit trail)."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli.common import (
+    FormatOption,
+    OutputFormat,
+    emit,
+    emit_json,
+    handle_errors,
+    say,
+    unit_of_work,
+)
+from tracker.domain.dates import parse_date
+
+person_app = typer.Typer(help="People, their names, aliases and roles.", no_args_is_help=True)
+role_app = typer.Typer(help="Roles a person held: title, organization, dates.", no_args_is_help=True)
+
+SOURCE = typer.Option(..., "--source", metavar="KEY", help="The source of this fact.")
+
+
+@person_app.command("add")
+@handle_errors
+def person_add(
+    name: str,
+    source: str = SOURCE,
+    note: str | None = typer.Option(None, "--note"),
+    new_person: bool = typer.Option(False, "--new-person", help="Add even if NAME resembles someone."),
+) -> None:
+    """Add a person who has signed nothing (yet). A near miss stops with exit 3."""
+    from tracker.services.people import resolve_for_new_fact
+    from tracker.services.sources import get_source
+
+    with unit_of_work() as uow:
+        source_id = get_source(uow=uow, key=source).id
+        found = resolve_for_new_fact(
+            uow=uow, name=name, source_id=source_id, new_person=new_person, note=note
+        )
+        uow.commit()
+    if found.created:
+        say(f"added {found.person.name} (#{found.person.id})")
+    else:
+        say(f"{found.person.name} (#{found.person.id}) is already known; nothing changed")
+
+
+@person_app.command("show")
+@handle_errors
+def person_show(name: str, fmt: OutputFormat = FormatOption) -> None:
+    """Show a person: display name, aliases, roles, signatures and history."""
+    from tracker.services.people import resolve_existing
+    from tracker.services.profiles import person_profile
+
+    with unit_of_work(readonly=True) as uow:
+        profile = person_profile(uow=uow, person=resolve_existing(uow=uow, name=name))
+    if fmt is OutputFormat.json:
+        emit_json(profile)
+        return
+    if fmt is OutputFormat.csv:
+        emit(profile["roles"], ["title", "organization", "start", "end", "source"], fmt)
+        return
+    say(f"{profile['name']} (#{profile['person_id']}, source {profile['source']})")
+    if profile["note"]:
+        say(f"  note: {profile['note']}")
+    for alias in profile["aliases"]:
+        say(f"  alias: {alias['alias']} ({alias['kind']}, {alias['source']})")
+    for role in profile["roles"]:
+        span = f"{role['start'] or '?'} to {role['end'] or 'now'}"
+        say(f"  role: {role['title']}, {role['organization']} ({span}; {role['source']})")
+    for sig in profile["signatures"]:
+        say(f"  signed: {sig['letter']} as {sig['as_written']!r}, {sig['status']} ({sig['source']})")
+        for change in sig["changes"]:
+            why = f": {change['reason']}" if change["reason"] else ""
+            say(f"    {change['at']} {change['from']} -> {change['to']} ({change['source']}){why}")
+    for entry in profile["history"]:
+        say(f"  {entry['at']}  {entry['summary']} ({entry['source'] or '-'})")
+
+
+@person_app.command("alias")
+@handle_errors
+def person_alias(
+    name: str,
+    alias: str,
+    source: str = SOURCE,
+    kind: str = typer.Option(
+        "spelling", "--kind", help="spelling, translation, ocr, transliteration or nickname."
+    ),
+) -> None:
+    """Record ALIAS as another spelling of NAME."""
+    from tracker.services.people import add_alias, resolve_existing
+    from tracker.services.sources import get_source
+
+    with unit_of_work() as uow:
+        source_id = get_source(uow=uow, key=source).id
+        person = resolve_existing(uow=uow, name=name)
+        added = add_alias(uow=uow, person=person, alias=alias, kind=kind, source_id=source_id)
+        uow.commit()
+    if added:
+        say(f"{alias.strip()!r} is now a {kind} of {person.name}")
+    else:
+        say(f"{alias.strip()!r} is already known for {person.name}; nothing changed")
+
+
+@role_app.command("add")
+@handle_errors
+def role_add(
+    name: str,
+    title: str = typer.Option(..., "--title"),
+    org: str = typer.Option(..., "--org", metavar="ORG"),
+    source: str = SOURCE,
+    start: str | None = typer.Option(None, "--start", metavar="D"),
+    end: str | None = typer.Option(None, "--end", metavar="D"),
+) -> None:
+    """Record that NAME holds (or held) TITLE at ORG."""
+    from tracker.services.roles import add_role
+
+    starts = parse_date(start, what="--start date") if start else None
+    ends = parse_date(end, what="--end date") if end else None
+    with unit_of_work() as uow:
+        info, created = add_role(
+            uow=uow, person_name=name, title=title, organization=org, source_key=source,
+            starts_on=starts, ends_on=ends,
+        )
+        uow.commit()
+    what = f"{info.person}: {info.title} at {info.organization}"
+    say(f"added {what}" if created else f"already recorded: {what}")
+
+
+@role_app.command("end")
+@handle_errors
+def role_end(
+    name: str,
+    title: str = typer.Option(..., "--title"),
+    org: str = typer.Option(..., "--org", metavar="ORG"),
+    end: str = typer.Option(..., "--end", metavar="D"),
+    source: str = SOURCE,
+) -> None:
+    """Record that NAME's TITLE at ORG ended on D."""
+    from tracker.services.roles import end_role
+
+    ends = parse_date(end, what="--end date")
+    with unit_of_work() as uow:
+        info = end_role(
+            uow=uow, person_name=name, title=title, organization=org, ends_on=ends,
+            source_key=source,
+        )
+        uow.commit()
+    say(f"ended {info.person}: {info.title} at {info.organization} on {end}")
+
+
+@person_app.command("duplicates")
+@handle_errors
+def person_duplicates(
+    letter: str | None = typer.Option(None, "--letter", metavar="SLUG"),
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Pairs of people whose names are probably the same person, with a score and the reason."""
+    from tracker.services.duplicates import find_duplicates
+
+    with unit_of_work(readonly=True) as uow:
+        pairs = find_duplicates(uow=uow, slug=letter)
+    emit([p.as_dict() for p in pairs],
+         ["score", "reason", "first", "first_id", "second", "second_id"], fmt)
+
+
+@handle_errors
+def history(
+    person: str | None = typer.Option(None, "--person", metavar="NAME"),
+    letter: str | None = typer.Option(None, "--letter", metavar="SLUG"),
+    limit: int = typer.Option(50, "--limit", metavar="N", min=1),
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """The audit trail, newest first: when, what, before and after, source."""
+    from tracker.errors import BadInput
+    from tracker.services.history import read_history
+    from tracker.services.letters import get_letter
+    from tracker.services.people import resolve_existing
+
+    if person and letter:
+        raise BadInput("use --person or --letter, not both")
+    with unit_of_work(readonly=True) as uow:
+        person_id = resolve_existing(uow=uow, name=person).id if person else None
+        letter_id = get_letter(uow=uow, slug=letter).id if letter else None
+        rows = read_history(uow=uow, person_id=person_id, letter_id=letter_id, limit=limit)
+    emit(rows, ["at", "action", "entity", "summary", "source"], fmt)
+
+
+def register(app: typer.Typer) -> None:
+    person_app.add_typer(role_app, name="role")
+    app.add_typer(person_app, name="person")
+    app.command("history")(history)

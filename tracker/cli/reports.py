@@ -1,0 +1,185 @@
+"""`report`: the tally, roles, demands, signatories and counts as CSV, JSON or a table; `report all`
+writes every one of them, a Frictionless `datapackage.json` and a chart into a folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tracker.cli.common import OutputFormat, emit, emit_json, handle_errors, say, unit_of_work
+from tracker.domain.dates import parse_date
+
+report_app = typer.Typer(help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True)
+
+SLUG = typer.Argument(None, help="The letter (optional when there is only one).")
+AS_OF = typer.Option(None, "--as-of", metavar="D", help="Read the facts as of this date.")
+EXCEL = typer.Option(False, "--excel", help="Start CSV files with the BOM Excel needs.")
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    return parse_date(text, what="--as-of date") if text else None
+
+
+def _single_report(name: str) -> Callable[..., None]:
+    def command(
+        slug: str | None = SLUG,
+        as_of: str | None = AS_OF,
+        out: Path | None = typer.Option(None, "--out", metavar="FILE", help="Write to FILE."),
+        fmt: OutputFormat = typer.Option(OutputFormat.csv, "--format", "-f"),
+        excel: bool = EXCEL,
+        series: bool = typer.Option(False, "--series", help="tally: one row per reported count."),
+    ) -> None:
+        from tracker.reports import frames, output
+        from tracker.services.letters import resolve_letter_slug
+
+        day = _as_of(as_of)
+        with unit_of_work(readonly=True) as uow:
+            letter = resolve_letter_slug(uow=uow, slug=slug)
+            if name == "tally":
+                report = frames.tally(uow=uow, letter=letter, as_of=day, series=series)
+            else:
+                report = frames.BUILDERS[name](uow=uow, letter=letter, as_of=day)
+        if fmt is OutputFormat.json:
+            if out:
+                output.write_json_file(output.records(report), out)
+            else:
+                emit_json(output.records(report))
+        elif fmt is OutputFormat.table:
+            emit(output.records(report), [f for f, _, _ in report.fields if f != "letter"], fmt)
+        elif out:
+            output.write_csv_file(report, out, excel=excel)
+        else:
+            typer.echo(("\ufeff" if excel else "") + output.csv_text(report), nl=False)
+        if out:
+            say(f"wrote {out}")
+
+    command.__doc__ = f"The {name} report of a letter."
+    return handle_errors(command)
+
+
+def write_letter_reports(
+    slug: str, folder: Path, *, as_of: dt.date | None = None, excel: bool = False
+) -> list[Path]:
+    """Every report of one letter as CSV, the data package that describes them, and the chart."""
+    from tracker.reports import chart, frames, output
+    from tracker.services.letters import get_letter
+
+    with unit_of_work(readonly=True) as uow:
+        letter = get_letter(uow=uow, slug=slug)
+        title = letter.title
+        built = [frames.BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
+                 for name in ("tally", "counts", "signatories", "roles", "demands")]
+        series = frames.tally(uow=uow, letter=letter, as_of=as_of, series=True)
+    series = frames.Report("tally-series", "The tally at each reported count", series.fields,
+                           series.frame)
+    reports = [*built, series]
+    written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in reports]
+    by_name = {r.name: r for r in reports}
+    png = chart.draw_chart(title=f"{title}: reported signers", counts=by_name["counts"],
+                           tally=by_name["tally"], path=folder / "chart.png")
+    extra: list[dict[str, Any]] = [{
+        "name": "chart", "path": "chart.png", "format": "png", "mediatype": "image/png",
+        "title": "Reported counts over time against the named list and the population",
+    }]
+    package = output.datapackage(slug, title, reports, excel=excel, extra=extra)
+    written += [png, output.write_json_file(package, folder / "datapackage.json")]
+    return written
+
+
+def write_all_reports(folder: Path, *, as_of: dt.date | None = None, excel: bool = False
+                      ) -> list[tuple[str, list[Path]]]:
+    """Every letter's reports: in FOLDER for a single letter, else in FOLDER/SLUG."""
+    from tracker.services.letters import list_letters
+
+    with unit_of_work(readonly=True) as uow:
+        slugs = [info.slug for info in list_letters(uow=uow)]
+    return [
+        (slug, write_letter_reports(slug, folder if len(slugs) == 1 else folder / slug,
+                                    as_of=as_of, excel=excel))
+        for slug in slugs
+    ]
+
+
+@handle_errors
+def report_all(
+    slug: str | None = SLUG,
+    folder: Path = typer.Option(Path("reports"), "--dir", metavar="DIR"),
+    as_of: str | None = AS_OF,
+    excel: bool = EXCEL,
+) -> None:
+    """Every report as CSV, a datapackage.json describing them, and a chart PNG, in DIR."""
+    from tracker.services.letters import resolve_letter_slug
+
+    day = _as_of(as_of)
+    with unit_of_work(readonly=True) as uow:
+        letter_slug = resolve_letter_slug(uow=uow, slug=slug).slug
+    written = write_letter_reports(letter_slug, folder, as_of=day, excel=excel)
+    for path in written:
+        say(f"wrote {path}")
+
+
+@handle_errors
+def report_chart(
+    slug: str | None = SLUG,
+    out: Path = typer.Option(..., "--out", metavar="FILE.png"),
+    as_of: str | None = AS_OF,
+) -> None:
+    """A PNG of the reported counts over time against the named list and the population."""
+    from tracker.reports import chart, frames
+    from tracker.services.letters import resolve_letter_slug
+
+    day = _as_of(as_of)
+    with unit_of_work(readonly=True) as uow:
+        letter = resolve_letter_slug(uow=uow, slug=slug)
+        counts = frames.counts(uow=uow, letter=letter, as_of=day)
+        tally = frames.tally(uow=uow, letter=letter, as_of=day)
+        title = letter.title
+    chart.draw_chart(title=f"{title}: reported signers", counts=counts, tally=tally, path=out)
+    say(f"wrote {out}")
+
+
+def _share(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def print_summary() -> None:
+    """The quickstart's summary: the tally and the demands of every letter."""
+    from tracker.reports import frames, output
+    from tracker.services.demands import demand_status
+    from tracker.services.letters import list_letters
+
+    with unit_of_work(readonly=True) as uow:
+        from tracker.services.letters import get_letter
+
+        for info in list_letters(uow=uow):
+            letter = get_letter(uow=uow, slug=info.slug)
+            (row,) = output.records(frames.tally(uow=uow, letter=letter))
+            status = demand_status(uow=uow, slug=info.slug)
+            say(f"{info.slug}: {info.title} ({info.dated})")
+            say(f"  population         {row['population']} ({row['population_source']})")
+            if row["reported"] is not None:
+                words = {"up-to": "up to ", "at-least": "at least ", "approximate": "about "}
+                say(f"  latest count       {words.get(row['qualifier'], '')}{row['reported']} "
+                    f"as of {row['reported_as_of'][:10]} ({row['reported_source']})")
+            say(f"  named signatories  {row['named']} ({row['named_sources']})")
+            if row["unnamed"] is not None:
+                say(f"  unnamed            {row['unnamed']}")
+            say(f"  shares             reported/population "
+                f"{_share(row['reported_share_of_population'])}, named/reported "
+                f"{_share(row['named_share_of_reported'])}, named/population "
+                f"{_share(row['named_share_of_population'])}")
+            for demand in status.demands:
+                say(f"  demand {demand.key}: {demand.status}")
+            say(f"  ultimatum: {status.ultimatum_state} ({status.ultimatum_reason})")
+
+
+def register(app: typer.Typer) -> None:
+    for name in ("tally", "roles", "demands", "signatories", "counts"):
+        report_app.command(name)(_single_report(name))
+    report_app.command("all")(report_all)
+    report_app.command("chart")(report_chart)
+    app.add_typer(report_app, name="report")

@@ -1,0 +1,122 @@
+"""`signatory`: add, list, retract and re-status the signatures on a letter."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli.common import (
+    FormatOption,
+    OutputFormat,
+    emit,
+    handle_errors,
+    say,
+    unit_of_work,
+)
+from tracker.domain.dates import parse_datetime
+from tracker.errors import BadInput
+
+signatory_app = typer.Typer(help="Signatures on letters.", no_args_is_help=True)
+
+LETTER = typer.Option(..., "--letter", metavar="SLUG", help="The letter.")
+SOURCE = typer.Option(..., "--source", metavar="KEY", help="The source of this fact.")
+LIST_COLUMNS = ["position", "name", "status", "signed_at", "source", "person_id"]
+
+
+@signatory_app.command("add")
+@handle_errors
+def signatory_add(
+    name: str,
+    letter: str = LETTER,
+    source: str = SOURCE,
+    position: int | None = typer.Option(None, "--position", metavar="N"),
+    status: str = typer.Option("reported", "--status", help="reported or confirmed."),
+    signed_at: str | None = typer.Option(None, "--signed-at", metavar="D"),
+    same_as: str | None = typer.Option(
+        None, "--same-as", metavar="PERSON", help="Attach to this person; keep NAME as an alias."
+    ),
+    new_person: bool = typer.Option(
+        False, "--new-person", help="NAME is someone new, whatever it resembles."
+    ),
+) -> None:
+    """Add NAME's signature to a letter. A near miss stops with exit 3: "did you mean ...?"."""
+    from tracker.services.signatories import add_signatory
+
+    when = parse_datetime(signed_at, what="--signed-at date") if signed_at else None
+    with unit_of_work() as uow:
+        result = add_signatory(
+            uow=uow, slug=letter, name=name, source_key=source, position=position, status=status,
+            signed_at=when, same_as=same_as, new_person=new_person,
+        )
+        uow.commit()
+    if not result.signed:
+        say(f"{result.person} already signed {letter} ({result.status}); nothing changed")
+        return
+    new = " (new person)" if result.created_person else ""
+    alias = f"; kept {name.strip()!r} as an alias" if result.alias_added else ""
+    say(f"{result.person}{new} signed {letter}{alias}")
+
+
+@signatory_app.command("list")
+@handle_errors
+def signatory_list(
+    slug: str,
+    status: str | None = typer.Option(None, "--status", help="Only this status."),
+    include_all: bool = typer.Option(False, "--all", help="Include retracted signatures."),
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """List a letter's signatories in published order (retracted ones left out)."""
+    from tracker.db.models import SIGNATURE_STATUSES
+    from tracker.services.signatories import list_signatories
+
+    if status is not None and status not in SIGNATURE_STATUSES:
+        raise BadInput(f"unknown status '{status}'; use one of {', '.join(SIGNATURE_STATUSES)}")
+    with unit_of_work(readonly=True) as uow:
+        rows = list_signatories(uow=uow, slug=slug, status=status, include_all=include_all)
+    emit([row.as_dict() for row in rows], LIST_COLUMNS, fmt)
+
+
+@signatory_app.command("retract")
+@handle_errors
+def signatory_retract(
+    name: str,
+    letter: str = LETTER,
+    source: str = SOURCE,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT"),
+) -> None:
+    """Mark a signature retracted. It stays on record, out of lists and counts."""
+    from tracker.services.signatories import change_status
+
+    with unit_of_work() as uow:
+        before, _ = change_status(
+            uow=uow, slug=letter, name=name, to="retracted", source_key=source, reason=reason
+        )
+        uow.commit()
+    say(f"retracted {name.strip()} on {letter} (was {before})")
+
+
+@signatory_app.command("status")
+@handle_errors
+def signatory_status(
+    name: str,
+    letter: str = LETTER,
+    to: str = typer.Option(..., "--to", help="reported, confirmed or disputed."),
+    source: str = SOURCE,
+    reason: str | None = typer.Option(None, "--reason", metavar="TEXT"),
+) -> None:
+    """Change a signature's status."""
+    from tracker.services.signatories import CHANGE_STATUSES, change_status
+
+    if to not in CHANGE_STATUSES:
+        raise BadInput(
+            f"--to must be one of {', '.join(CHANGE_STATUSES)}; to retract, use `signatory retract`"
+        )
+    with unit_of_work() as uow:
+        before, after = change_status(
+            uow=uow, slug=letter, name=name, to=to, source_key=source, reason=reason
+        )
+        uow.commit()
+    say(f"{name.strip()} on {letter}: {before} -> {after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(signatory_app, name="signatory")

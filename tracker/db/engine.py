@@ -1,0 +1,77 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL (through psycopg 3).
+
+SQLite gets, on every connection: foreign keys enforced, the WAL journal (readers never block
+the writer), `synchronous=FULL` (a commit the user was told about survives a power cut), a busy
+timeout, and write transactions that take the write lock when they begin (`BEGIN IMMEDIATE`), so
+two writers queue on the busy timeout instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from tracker.errors import BadInput
+
+BUSY_TIMEOUT_MS = 30_000
+READONLY = "tracker_readonly"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(
+            f"'{url}' is not a database URL; use e.g. sqlite:///tracker.db "
+            "or postgresql://user@host/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in ("sqlite", "postgresql"):
+        raise BadInput(f"unsupported database '{backend}'; use SQLite or PostgreSQL")
+    return parsed
+
+
+def make_engine(url: str | URL) -> Engine:
+    parsed = parse_url(url) if isinstance(url, str) else url
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _configure_sqlite(engine)
+            return engine
+        return create_engine(parsed, connect_args={"connect_timeout": 10})
+    except NoSuchModuleError as exc:
+        raise BadInput(f"no driver for '{parsed.drivername}': {exc}") from None
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN, instead of pysqlite's own late BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if not in_memory:
+                (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+                if mode.lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        readonly = connection.get_execution_options().get(READONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

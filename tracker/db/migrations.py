@@ -1,0 +1,98 @@
+"""Alembic, driven from the tracker: upgrade, downgrade, current revision, history.
+
+The scripts live in `alembic/` (shipped inside the package). The connection is handed to env.py
+through `config.attributes`, so migrations run on exactly the engine the CLI built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from tracker.errors import BadInput, DatabaseUnavailable
+from tracker.resources import bundled_path
+
+# The revision this code expects; tests check that it is Alembic's single head.
+SCHEMA_HEAD = "0001"
+
+
+def alembic_config(engine: Engine | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(bundled_path("alembic")))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    try:
+        command.upgrade(alembic_config(engine), revision)  # type: ignore[arg-type]
+    except CommandError as exc:
+        raise BadInput(f"cannot upgrade to '{revision}': {exc}") from None
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    try:
+        command.downgrade(alembic_config(engine), revision)  # type: ignore[arg-type]
+    except CommandError as exc:
+        raise BadInput(f"cannot downgrade to '{revision}': {exc}") from None
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as exc:
+        if "alembic_version" in str(exc):
+            return None
+        raise
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: str
+    down_revision: str | None
+    message: str
+    is_head: bool
+
+
+def history() -> list[RevisionInfo]:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())  # type: ignore[arg-type]
+    heads = set(scripts.get_heads())
+    return [
+        RevisionInfo(
+            revision=script.revision,
+            down_revision=script.down_revision if isinstance(script.down_revision, str) else None,
+            message=script.doc or "",
+            is_head=script.revision in heads,
+        )
+        for script in scripts.walk_revisions()
+    ]
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database that is missing or behind: point to `tracker init`."""
+    revision = current_revision(engine)
+    if revision is None:
+        raise DatabaseUnavailable(
+            f"the database at {engine.url.render_as_string(hide_password=True)} "
+            "is not initialised; run `tracker init` first"
+        )
+    if revision != SCHEMA_HEAD:
+        raise DatabaseUnavailable(
+            f"the database schema is at revision {revision}, this tracker needs {SCHEMA_HEAD}; "
+            "run `tracker init` to upgrade it"
+        )

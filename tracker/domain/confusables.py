@@ -1,0 +1,48 @@
+"""Confusable letters folded to one skeleton, after Unicode TS #39 section 4.
+
+The data is Unicode's confusables.txt as packaged by `confusable_homoglyphs`. That package keeps
+each `source -> prototype` line in both directions, so the direction is recovered here: a
+prototype never appears as a source (TS #39 skeletons are idempotent), so a character with
+several look-alikes is a prototype and a character with exactly one is the source of that one.
+When two characters only name each other, the smaller code point stands for both, which keeps
+the partition of look-alikes the same as Unicode's.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+_LRM = "\u200e"
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> dict[int, str]:
+    from confusable_homoglyphs.confusables import confusables_data
+
+    def clean(text: str) -> str:
+        return text.replace(_LRM, "")
+
+    pairs: dict[str, list[str]] = {}
+    for char, entries in confusables_data.items():
+        key = clean(char)
+        pairs.setdefault(key, []).extend(clean(entry["c"]) for entry in entries)
+
+    table: dict[int, str] = {}
+    for char, lookalikes in pairs.items():
+        if len(char) != 1 or len(set(lookalikes)) != 1:
+            continue  # a prototype (many sources) or a multi-character sequence
+        (target,) = set(lookalikes)
+        back = set(pairs.get(target, ()))
+        if len(back) == 1 and len(target) == 1 and target < char:
+            table[ord(char)] = target  # mutual pair: the smaller code point stands for both
+        elif len(back) != 1 or len(target) != 1:
+            table[ord(char)] = target  # target is a prototype (or a sequence)
+        # else: char is the smaller of a mutual pair and stands for itself
+    return table
+
+
+def skeleton(text: str) -> str:
+    """The TS #39 skeleton: NFD, every character replaced by its prototype, NFD again."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFD", decomposed.translate(_prototypes()))

@@ -1,0 +1,58 @@
+"""ISO 8601 dates and times, as the command line accepts them.
+
+Times are stored as naive UTC: an offset in the input is applied, then dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tracker.errors import BadInput
+
+_HINT = "use ISO 8601, e.g. 2023-11-20 or 2023-11-20T18:30:00Z"
+
+
+def parse_date(text: str, *, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    try:
+        return parse_datetime(text, what=what).date()
+    except BadInput:
+        raise BadInput(f"invalid {what} '{text}'; {_HINT}") from None
+
+
+def parse_datetime(text: str, *, what: str = "date") -> dt.datetime:
+    """A date or a date and time; a bare date is midnight UTC of that day."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime(day.year, day.month, day.day)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"invalid {what} '{text}'; {_HINT}") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of a day: `--as-of 2023-11-20` includes everything on the 20th."""
+    return dt.datetime.combine(day, dt.time.max)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """Dates as YYYY-MM-DD; times as YYYY-MM-DDTHH:MM:SSZ (midnight times as bare dates)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat()

@@ -1,0 +1,113 @@
+"""Names as written and names as matched.
+
+A person's name is kept exactly as a source wrote it. Matching goes through `name_key`: NFKC,
+invisible and bidi control characters removed, case folded, confusable letters folded to their
+TS #39 skeleton, white space collapsed. Two spellings with the same key are the same name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tracker.domain.confusables import skeleton
+from tracker.errors import BadInput
+
+MAX_NAME_LENGTH = 300
+
+# Format characters (Cf: zero-width space and joiners, LRM/RLM, embeddings, overrides, isolates,
+# the BOM, soft hyphen) are invisible: a name means the same without them.
+# Planes 0, 1 and 14 hold every Cf character; scanning only them keeps start-up fast.
+_CF_PLANES = (range(0x0000, 0x20000), range(0xE0000, 0xE1000))
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> dict[int, None]:
+    return {
+        cp: None
+        for plane in _CF_PLANES
+        for cp in plane
+        if unicodedata.category(chr(cp)) == "Cf"
+    }
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_invisible())
+    text = skeleton(text.casefold())
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _fold_to_fixed_point(name: str) -> str:
+    previous, current = None, name
+    for _ in range(8):  # NFKC, case folding and the skeleton settle in two or three rounds
+        previous, current = current, _fold_once(current)
+        if current == previous:
+            break
+    return current
+
+
+@lru_cache(maxsize=1)
+def _ascii_fold() -> dict[int, str]:
+    """Per-character keys of printable ASCII: for ASCII text the folding is character-wise."""
+    table = {}
+    for cp in range(0x21, 0x7F):
+        folded = _fold_to_fixed_point(chr(cp))
+        if folded != chr(cp):
+            table[cp] = folded
+    return table
+
+
+def name_key(name: str) -> str:
+    """The matching key of a name. Idempotent: `name_key(name_key(x)) == name_key(x)`."""
+    if name.isascii() and name.isprintable():
+        return " ".join(name.casefold().split()).translate(_ascii_fold())
+    return _fold_to_fixed_point(name)
+
+
+def clean_display_name(raw: str, *, what: str = "name") -> str:
+    """Validate a name as written: trimmed, not empty, not too long, no control characters.
+
+    Invisible format characters are kept (the text stays as the source wrote it); the key
+    ignores them and the terminal shows them escaped.
+    """
+    name = raw.strip()
+    if not name or not name.translate(_invisible()).strip():
+        raise BadInput(f"the {what} is empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadInput(f"the {what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}")
+    bad = _CONTROL_RE.search(name)
+    if bad:
+        code = f"U+{ord(bad.group()):04X}"
+        raise BadInput(f"the {what} contains the control character {code}; remove it")
+    if "\n" in name or "\t" in name or "\r" in name:
+        raise BadInput(f"the {what} contains a line break or tab; a name is one line")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingKeys:
+    """Indexed keys that bring near misses together without scanning every person.
+
+    `last` is the last token of the key; `first` is the first token plus the initial of the
+    last one. A typo in one of the two tokens keeps the other key equal.
+    """
+
+    key: str
+    last: str
+    first: str
+
+
+def blocking_keys(key: str) -> BlockingKeys:
+    tokens = key.split(" ")
+    if len(tokens) == 1:
+        return BlockingKeys(key=key, last=key, first=key[:1])
+    return BlockingKeys(key=key, last=tokens[-1], first=f"{tokens[0]} {tokens[-1][:1]}")
+
+
+def has_invisible(text: str) -> bool:
+    invisible = _invisible()
+    return any(ord(ch) in invisible for ch in text)

@@ -1,0 +1,61 @@
+"""The chart: reported counts over time against the named list and the population."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tracker.reports.frames import Report
+from tracker.reports.output import atomic_file
+
+MARKERS = {"exact": "o", "approximate": "D", "at-least": "^", "up-to": "v"}
+WORDS = {"exact": "", "approximate": "about ", "at-least": "at least ", "up-to": "up to "}
+
+
+def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    frame = counts.frame
+    figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
+    try:
+        row: dict[str, Any] = tally.frame.iloc[0].to_dict() if len(tally.frame) else {}
+        population = row.get("population")
+        named = row.get("named")
+        if pd.notna(population):
+            axes.axhline(int(population), color="0.4", linestyle="--", linewidth=1)
+            axes.annotate(f"population {int(population)}", xy=(0.01, int(population)),
+                          xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+        if pd.notna(named):
+            axes.axhline(int(named), color="tab:green", linestyle=":", linewidth=1.5)
+            axes.annotate(f"named {int(named)}", xy=(0.01, int(named)),
+                          xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+                          color="tab:green")
+        if len(frame):
+            times = pd.to_datetime(frame["as_of"])
+            axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
+            for when, value, qualifier, source in zip(
+                times, frame["value"], frame["qualifier"], frame["source"], strict=True
+            ):
+                axes.plot([when], [value], marker=MARKERS.get(qualifier, "o"), color="tab:blue",
+                          markersize=9, linestyle="none")
+                axes.annotate(f"{WORDS.get(qualifier, '')}{value} ({source})", (when, value),
+                              textcoords="offset points", xytext=(6, 6), fontsize=8)
+        else:
+            axes.text(0.5, 0.5, "no reported counts yet", transform=axes.transAxes, ha="center")
+        top = max([v for v in (population, named) if pd.notna(v)] +
+                  ([frame["value"].max()] if len(frame) else [1]))
+        axes.set_ylim(0, float(top) * 1.15 + 1)
+        axes.set_title(title, fontsize=10)
+        axes.set_ylabel("signers")
+        axes.grid(alpha=0.3)
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        with atomic_file(path, mode="wb", encoding=None) as out:
+            figure.savefig(out, format="png")
+    finally:
+        plt.close(figure)
+    return path

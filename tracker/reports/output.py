@@ -1,0 +1,120 @@
+"""Writing reports: CSV safe against formula injection, JSON, the data package, atomically.
+
+Every file is written to a temporary file in the target folder and renamed into place, so a
+failure leaves the previous report, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from tracker.csvsafe import FORMULA_TRIGGERS
+from tracker.errors import BadInput
+from tracker.reports.frames import Report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_TRIGGERS) + "]"
+
+
+@contextmanager
+def atomic_file(path: Path, *, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise BadInput(f"cannot write to {folder}: {exc.strerror}") from None
+    try:
+        with os.fdopen(handle, mode, encoding=encoding, newline="" if "b" not in mode else None) as out:
+            yield out
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    safe = frame.copy()
+    for column in safe.columns:
+        series = safe[column]
+        if series.dtype == object or str(series.dtype).startswith("string"):
+            text = series.astype("string")
+            risky = text.str.contains(_TRIGGER_PATTERN, regex=True, na=False)
+            if risky.any():
+                safe[column] = text.mask(risky, "'" + text)
+    return safe
+
+
+def write_csv(report: Report, out: IO[str]) -> None:
+    safe_frame(report.frame).to_csv(out, index=False, lineterminator="\r\n")
+
+
+def csv_text(report: Report) -> str:
+    import io
+
+    buffer = io.StringIO()
+    write_csv(report, buffer)
+    return buffer.getvalue()
+
+
+def write_csv_file(report: Report, path: Path, *, excel: bool = False) -> Path:
+    with atomic_file(path, encoding="utf-8-sig" if excel else "utf-8") as out:
+        write_csv(report, out)
+    return path
+
+
+def records(report: Report) -> list[dict[str, Any]]:
+    frame = report.frame.astype(object).where(report.frame.notna(), None)
+    return frame.to_dict(orient="records")  # type: ignore[return-value]
+
+
+def write_json_file(value: Any, path: Path) -> Path:
+    with atomic_file(path) as out:
+        json.dump(value, out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+    return path
+
+
+def datapackage(slug: str, title: str, reports: list[Report], *, excel: bool, extra: list[dict[str, Any]]
+                ) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = [
+        {
+            "name": report.name,
+            "title": report.title,
+            "path": f"{report.name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8-sig" if excel else "utf-8",
+            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"',
+                        "doubleQuote": True, "header": True},
+            "schema": {
+                "fields": [
+                    {"name": name, "type": kind, "description": description}
+                    for name, kind, description in report.fields
+                ],
+                "missingValues": [""],
+            },
+        }
+        for report in reports
+    ]
+    return {
+        "profile": "tabular-data-package",
+        "name": slug,
+        "title": title,
+        "description": "Reports of signatory-tracker. Text cells that began with =, +, -, @, a tab "
+        "or a carriage return carry a leading apostrophe so spreadsheets show them as text.",
+        "resources": resources + extra,
+    }
+
+
+Writer = Callable[[Path], Path]

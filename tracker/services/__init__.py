@@ -1,0 +1,1 @@
+"""One module per capability. Functions take the unit of work as a keyword argument."""

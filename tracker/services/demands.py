@@ -1,0 +1,280 @@
+"""Demands: what a letter asks for, and whether it has been met as of a date, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from tracker.db.models import (
+    DEMAND_KINDS,
+    DEMAND_OUTCOMES,
+    Demand,
+    DemandCandidate,
+    DemandOutcome,
+    DemandTarget,
+    Letter,
+    Organization,
+    Person,
+    Role,
+    Source,
+)
+from tracker.db.uow import UnitOfWork
+from tracker.domain import demands as rules
+from tracker.domain.dates import iso, utcnow
+from tracker.errors import BadInput, NotFound
+from tracker.services import audit
+from tracker.services.letters import get_letter
+from tracker.services.organizations import ensure_organization
+from tracker.services.people import resolve_existing
+from tracker.services.sources import get_source
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    key: str
+    kind: str
+    summary: str
+    role_title: str | None = None
+    organization: str | None = None
+    required_count: int | None = None
+    targets: tuple[tuple[str, str | None], ...] = ()  # (person, title if not the demand's)
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemandStatus:
+    key: str
+    summary: str
+    kind: str
+    status: str
+    reason: str
+    derived_status: str
+    derived_reason: str
+    overridden_by_outcome: bool
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key, "summary": self.summary, "kind": self.kind, "status": self.status,
+            "reason": self.reason, "overridden_by_outcome": self.overridden_by_outcome,
+            "derived_status": self.derived_status, "derived_reason": self.derived_reason,
+            "sources": self.sources,
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    letter: str
+    as_of: dt.date
+    ultimatum_state: str
+    ultimatum_reason: str
+    demands: list[DemandStatus]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "letter": self.letter, "as_of": iso(self.as_of),
+            "ultimatum": {"state": self.ultimatum_state, "reason": self.ultimatum_reason},
+            "demands": [demand.as_dict() for demand in self.demands],
+        }
+
+
+def add_demand(
+    *, uow: UnitOfWork, slug: str, spec: DemandSpec, source_key: str
+) -> tuple[Demand, bool]:
+    letter = get_letter(uow=uow, slug=slug)
+    source = get_source(uow=uow, key=source_key)
+    if spec.kind not in DEMAND_KINDS:
+        raise BadInput(f"unknown demand kind '{spec.kind}'; use one of {', '.join(DEMAND_KINDS)}")
+    existing = uow.session.scalar(
+        select(Demand).where(Demand.letter_id == letter.id, Demand.key == spec.key)
+    )
+    if existing is not None:
+        return existing, False
+    if spec.kind != "other" and not (spec.role_title and spec.organization):
+        raise BadInput(f"a '{spec.kind}' demand needs a role title and an organization")
+    organization = (
+        ensure_organization(uow=uow, name=spec.organization, source_id=source.id)
+        if spec.organization
+        else None
+    )
+    position = len(uow.session.scalars(select(Demand.id).where(Demand.letter_id == letter.id)).all())
+    demand = Demand(
+        letter_id=letter.id, key=spec.key, position=position + 1, kind=spec.kind,
+        summary=spec.summary, role_title=spec.role_title,
+        organization_id=organization.id if organization else None,
+        required_count=spec.required_count, source_id=source.id,
+    )
+    uow.session.add(demand)
+    uow.flush()
+    for person_name, title in spec.targets:
+        person = resolve_existing(uow=uow, name=person_name)
+        uow.session.add(
+            DemandTarget(
+                demand_id=demand.id, person_id=person.id, title=title or spec.role_title,
+                source_id=source.id,
+            )
+        )
+    for person_name in spec.candidates:
+        person = resolve_existing(uow=uow, name=person_name)
+        uow.session.add(
+            DemandCandidate(demand_id=demand.id, person_id=person.id, source_id=source.id)
+        )
+    uow.flush()
+    audit.record(
+        uow=uow, action="add", entity="demand", entity_id=demand.id, letter_id=letter.id,
+        summary=f"demand {spec.key} of {slug}: {spec.summary}", source_id=source.id,
+        after={"key": spec.key, "kind": spec.kind, "summary": spec.summary,
+               "targets": [t for t, _ in spec.targets], "candidates": list(spec.candidates)},
+    )
+    return demand, True
+
+
+def get_demand(*, uow: UnitOfWork, letter: Letter, key: str) -> Demand:
+    demand = uow.session.scalar(
+        select(Demand).where(Demand.letter_id == letter.id, Demand.key == key)
+    )
+    if demand is None:
+        keys = uow.session.scalars(
+            select(Demand.key).where(Demand.letter_id == letter.id).order_by(Demand.position)
+        ).all()
+        known = ", ".join(keys) if keys else "none"
+        raise NotFound(f"unknown demand '{key}' of {letter.slug}; its demands: {known}")
+    return demand
+
+
+def list_demands(*, uow: UnitOfWork, slug: str) -> list[Demand]:
+    letter = get_letter(uow=uow, slug=slug)
+    return list(
+        uow.session.scalars(
+            select(Demand).where(Demand.letter_id == letter.id).order_by(Demand.position)
+        )
+    )
+
+
+def record_outcome(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    key: str,
+    outcome: str,
+    as_of: dt.date,
+    source_key: str,
+    note: str | None = None,
+) -> None:
+    if outcome not in DEMAND_OUTCOMES:
+        raise BadInput(f"unknown outcome '{outcome}'; use one of {', '.join(DEMAND_OUTCOMES)}")
+    letter = get_letter(uow=uow, slug=slug)
+    demand = get_demand(uow=uow, letter=letter, key=key)
+    source = get_source(uow=uow, key=source_key)
+    if letter.dated and as_of < letter.dated:
+        raise BadInput(f"the outcome's date {iso(as_of)} is before the letter's {iso(letter.dated)}")
+    row = DemandOutcome(
+        demand_id=demand.id, outcome=outcome, as_of=as_of, note=note, source_id=source.id,
+        created_at=utcnow(),
+    )
+    uow.session.add(row)
+    uow.flush()
+    audit.record(
+        uow=uow, action="outcome", entity="demand", entity_id=demand.id, letter_id=letter.id,
+        summary=f"demand {key} of {slug} recorded as {outcome} on {iso(as_of)}",
+        source_id=source.id, after={"outcome": outcome, "as_of": iso(as_of), "note": note},
+    )
+
+
+def record_ultimatum_carried_out(
+    *, uow: UnitOfWork, slug: str, on: dt.date, source_key: str
+) -> None:
+    letter = get_letter(uow=uow, slug=slug)
+    source = get_source(uow=uow, key=source_key)
+    before = iso(letter.ultimatum_carried_out_on)
+    letter.ultimatum_carried_out_on = on
+    letter.ultimatum_carried_out_source_id = source.id
+    uow.flush()
+    audit.record(
+        uow=uow, action="ultimatum", entity="letter", entity_id=letter.id, letter_id=letter.id,
+        summary=f"the ultimatum of {slug} recorded as carried out on {iso(on)}",
+        source_id=source.id, before={"carried_out_on": before}, after={"carried_out_on": iso(on)},
+    )
+
+
+def _role_facts(uow: UnitOfWork, organization_ids: set[int]) -> list[rules.RoleFact]:
+    if not organization_ids:
+        return []
+    end_source = Source.__table__.alias("end_source")
+    rows = uow.session.execute(
+        select(Role, Person.name, Source.key, end_source.c.key)
+        .join(Person, Person.id == Role.person_id)
+        .join(Source, Source.id == Role.source_id)
+        .outerjoin(end_source, end_source.c.id == Role.end_source_id)
+        .where(Role.organization_id.in_(organization_ids))
+    )
+    return [
+        rules.RoleFact(
+            person_id=role.person_id, person=name, title=role.title,
+            organization_id=role.organization_id, starts_on=role.starts_on,
+            ends_on=role.ends_on, source_keys=tuple(k for k in (start, end) if k),
+        )
+        for role, name, start, end in rows
+    ]
+
+
+def _people_of(uow: UnitOfWork, model: type[DemandTarget] | type[DemandCandidate], demand_id: int
+               ) -> list[tuple[int, str, str | None]]:
+    title = DemandTarget.title if model is DemandTarget else None
+    columns = [Person.id, Person.name] + ([title] if title is not None else [])
+    rows = uow.session.execute(
+        select(*columns).join(model, model.person_id == Person.id)
+        .where(model.demand_id == demand_id).order_by(Person.name)
+    )
+    return [(row[0], row[1], row[2] if len(row) > 2 else None) for row in rows]
+
+
+def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -> StatusReport:
+    letter = get_letter(uow=uow, slug=slug)
+    day = as_of or dt.date.today()
+    if letter.dated and day < letter.dated:
+        raise BadInput(f"--as-of {iso(day)} is before the letter's date {iso(letter.dated)}")
+    demands = list_demands(uow=uow, slug=slug)
+    roles = _role_facts(uow, {d.organization_id for d in demands if d.organization_id})
+    organization_names = dict(uow.session.execute(select(Organization.id, Organization.name)).tuples().all())
+    titles = dict(uow.session.execute(select(Source.key, Source.title)).tuples().all())
+    statuses = []
+    for demand in demands:
+        outcomes = [
+            rules.OutcomeFact(o.outcome, o.as_of, o.note, key)
+            for o, key in uow.session.execute(
+                select(DemandOutcome, Source.key)
+                .join(Source, Source.id == DemandOutcome.source_id)
+                .where(DemandOutcome.demand_id == demand.id)
+                .order_by(DemandOutcome.as_of, DemandOutcome.id)
+            )
+        ]
+        facts = rules.DemandFacts(
+            kind=demand.kind, title=demand.role_title, organization_id=demand.organization_id,
+            organization=organization_names.get(demand.organization_id or -1),
+            required=demand.required_count, letter_date=letter.dated,
+            targets=[
+                rules.Target(pid, name, title or demand.role_title or "")
+                for pid, name, title in _people_of(uow, DemandTarget, demand.id)
+            ],
+            candidates=[(pid, name) for pid, name, _ in _people_of(uow, DemandCandidate, demand.id)],
+            roles=roles, outcomes=outcomes,
+        )
+        decision = rules.decide(facts, day)
+        demand_source = uow.session.scalar(select(Source.key).where(Source.id == demand.source_id))
+        keys = sorted({*decision.source_keys, demand_source or ""} - {""})
+        statuses.append(
+            DemandStatus(
+                key=demand.key, summary=demand.summary, kind=demand.kind,
+                status=decision.status, reason=decision.reason,
+                derived_status=decision.derived_status, derived_reason=decision.derived_reason,
+                overridden_by_outcome=decision.overridden_by_outcome,
+                sources=[{"key": key, "title": titles.get(key, "")} for key in keys],
+            )
+        )
+    state, reason = rules.ultimatum_state(
+        [s.status for s in statuses], letter.ultimatum_carried_out_on, day
+    )
+    return StatusReport(letter.slug, day, state, reason, statuses)

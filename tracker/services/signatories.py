@@ -1,0 +1,167 @@
+"""Signatures on letters: added by name, listed, confirmed, disputed and retracted.
+
+Nothing is deleted: a retraction is a status with its reason, source and time, and a row in the
+history. Lists and counts leave retracted signatures out unless asked for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from tracker.db.models import Person, Signature, SignatureEvent, Source
+from tracker.db.uow import UnitOfWork
+from tracker.domain.dates import iso, utcnow
+from tracker.errors import BadInput, InvalidTransition, NotFound
+from tracker.services import audit
+from tracker.services.letters import get_letter
+from tracker.services.people import resolve_existing, resolve_for_new_fact
+from tracker.services.sources import get_source
+
+ADD_STATUSES = ("reported", "confirmed")
+CHANGE_STATUSES = ("reported", "confirmed", "disputed")
+
+
+@dataclass(frozen=True)
+class SignatoryRow:
+    name: str
+    person_id: int
+    position: int | None
+    status: str
+    signed_at: dt.datetime | None
+    source: str
+    as_written: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "person_id": self.person_id, "position": self.position,
+            "status": self.status, "signed_at": iso(self.signed_at), "source": self.source,
+            "as_written": self.as_written,
+        }
+
+
+@dataclass(frozen=True)
+class AddResult:
+    person: str
+    person_id: int
+    created_person: bool
+    alias_added: bool
+    signed: bool
+    status: str
+
+
+def add_signatory(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    name: str,
+    source_key: str,
+    position: int | None = None,
+    status: str = "reported",
+    signed_at: dt.datetime | None = None,
+    same_as: str | None = None,
+    new_person: bool = False,
+) -> AddResult:
+    letter = get_letter(uow=uow, slug=slug)
+    source = get_source(uow=uow, key=source_key)
+    if status not in ADD_STATUSES:
+        raise BadInput(f"a new signature is {' or '.join(ADD_STATUSES)}, not '{status}'")
+    if position is not None and position < 1:
+        raise BadInput(f"the position must be 1 or more, not {position}")
+    found = resolve_for_new_fact(
+        uow=uow, name=name, source_id=source.id, same_as=same_as, new_person=new_person
+    )
+    person = found.person
+    existing = uow.session.scalar(
+        select(Signature).where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+    )
+    if existing is not None:
+        return AddResult(person.name, person.id, False, found.alias_added, False, existing.status)
+    signature = Signature(
+        letter_id=letter.id, person_id=person.id, position=position, as_written=name.strip(),
+        status=status, signed_at=signed_at, source_id=source.id, created_at=utcnow(),
+    )
+    uow.session.add(signature)
+    uow.flush()
+    audit.record(
+        uow=uow, action="sign", entity="signature", entity_id=signature.id, letter_id=letter.id,
+        person_id=person.id, summary=f"{person.name} signed {slug}", source_id=source.id,
+        after={"letter": slug, "name": person.name, "as_written": signature.as_written,
+               "position": position, "status": status},
+    )
+    return AddResult(person.name, person.id, found.created, found.alias_added, True, status)
+
+
+def list_signatories(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    status: str | None = None,
+    include_all: bool = False,
+) -> list[SignatoryRow]:
+    letter = get_letter(uow=uow, slug=slug)
+    query = (
+        select(
+            Person.name, Person.id, Signature.position, Signature.status, Signature.signed_at,
+            Source.key, Signature.as_written,
+        )
+        .join(Person, Person.id == Signature.person_id)
+        .join(Source, Source.id == Signature.source_id)
+        .where(Signature.letter_id == letter.id)
+        .order_by(Signature.position.nulls_last(), Person.name, Person.id)
+    )
+    if status is not None:
+        query = query.where(Signature.status == status)
+    elif not include_all:
+        query = query.where(Signature.status != "retracted")
+    return [SignatoryRow(*row) for row in uow.session.execute(query).tuples()]
+
+
+def _signature_of(uow: UnitOfWork, slug: str, name: str) -> tuple[Signature, Person]:
+    letter = get_letter(uow=uow, slug=slug)
+    person = resolve_existing(uow=uow, name=name)
+    signature = uow.session.scalar(
+        select(Signature).where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+    )
+    if signature is None:
+        raise NotFound(f"{person.name} has not signed {slug}; nothing to change")
+    return signature, person
+
+
+def change_status(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    name: str,
+    to: str,
+    source_key: str,
+    reason: str | None = None,
+) -> tuple[str, str]:
+    """Move a signature to a new status; returns (before, after)."""
+    source = get_source(uow=uow, key=source_key)
+    if to not in (*CHANGE_STATUSES, "retracted"):
+        raise BadInput(f"unknown status '{to}'; use one of {', '.join(CHANGE_STATUSES)}")
+    if to == "retracted" and not (reason and reason.strip()):
+        raise BadInput("a retraction needs a reason: pass --reason TEXT")
+    signature, person = _signature_of(uow, slug, name)
+    before = signature.status
+    if before == to:
+        raise InvalidTransition(f"{person.name}'s signature on {slug} is already {to}")
+    signature.status = to
+    now = utcnow()
+    uow.session.add(
+        SignatureEvent(
+            signature_id=signature.id, from_status=before, to_status=to, reason=reason, at=now,
+            source_id=source.id,
+        )
+    )
+    uow.flush()
+    audit.record(
+        uow=uow, action="retract" if to == "retracted" else "status", entity="signature",
+        entity_id=signature.id, letter_id=signature.letter_id, person_id=person.id,
+        summary=f"{person.name} on {slug}: {before} -> {to}" + (f" ({reason})" if reason else ""),
+        source_id=source.id, before={"status": before}, after={"status": to, "reason": reason},
+    )
+    return before, to
