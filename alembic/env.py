@@ -4,7 +4,7 @@ when Alembic is run by hand, from the same settings as the CLI (TRACKER_DATABASE
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from tracker.db.engine import make_engine
 from tracker.db.models import Base
@@ -32,17 +32,25 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
-    engine = _engine()
+    handed = config.attributes.get("connection")  # pytest-alembic hands a connection or engine
+    if isinstance(handed, Connection):
+        _run(handed)
+        return
+    engine = handed if isinstance(handed, Engine) else _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
 
 
 if context.is_offline_mode():

@@ -29,7 +29,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     db: str | None = typer.Option(
-        None, "--db", metavar="URL",
+        None,
+        "--db",
+        metavar="URL",
         help=f"Database URL (default: ${DATABASE_URL_ENV}, else sqlite:///tracker.db).",
     ),
     version: bool = typer.Option(

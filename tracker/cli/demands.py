@@ -30,8 +30,13 @@ def demand_list(slug: str, fmt: OutputFormat = FormatOption) -> None:
 
     with unit_of_work(readonly=True) as uow:
         rows = [
-            {"key": d.key, "kind": d.kind, "summary": d.summary, "role": d.role_title,
-             "required": d.required_count}
+            {
+                "key": d.key,
+                "kind": d.kind,
+                "summary": d.summary,
+                "role": d.role_title,
+                "required": d.required_count,
+            }
             for d in list_demands(uow=uow, slug=slug)
         ]
     emit(rows, ["key", "kind", "summary", "role", "required"], fmt)
@@ -63,8 +68,19 @@ def demand_status_command(
         {**d.as_dict(), "sources": ", ".join(s["key"] for s in d.sources)} for d in report.demands
     ]
     if fmt is OutputFormat.csv:
-        emit(rows, ["key", "kind", "status", "derived_status", "overridden_by_outcome",
-                    "reason", "sources"], fmt)
+        emit(
+            rows,
+            [
+                "key",
+                "kind",
+                "status",
+                "derived_status",
+                "overridden_by_outcome",
+                "reason",
+                "sources",
+            ],
+            fmt,
+        )
         return
     say(f"{report.letter} as of {report.as_of.isoformat()}")
     emit(rows, STATUS_COLUMNS, fmt)
@@ -83,7 +99,9 @@ def demand_check(
         say(f"{demand.key}: {demand.status}")
     unmet = [d.key for d in report.demands if d.status != "met"]
     if unmet:
-        raise CheckFailed(f"{len(unmet)} of {len(report.demands)} demands not met: {', '.join(unmet)}")
+        raise CheckFailed(
+            f"{len(unmet)} of {len(report.demands)} demands not met: {', '.join(unmet)}"
+        )
 
 
 @demand_app.command("record")
@@ -91,7 +109,9 @@ def demand_check(
 def demand_record(
     slug: str,
     demand_key: str,
-    outcome: str = typer.Option(..., "--outcome", help="met, partially-met, rejected or withdrawn."),
+    outcome: str = typer.Option(
+        ..., "--outcome", help="met, partially-met, rejected or withdrawn."
+    ),
     as_of: str = typer.Option(..., "--as-of", metavar="D"),
     source: str = typer.Option(..., "--source", metavar="KEY"),
     note: str | None = typer.Option(None, "--note"),
@@ -102,7 +122,12 @@ def demand_record(
     day = parse_date(as_of, what="--as-of date")
     with unit_of_work() as uow:
         record_outcome(
-            uow=uow, slug=slug, key=demand_key, outcome=outcome, as_of=day, source_key=source,
+            uow=uow,
+            slug=slug,
+            key=demand_key,
+            outcome=outcome,
+            as_of=day,
+            source_key=source,
             note=note,
         )
         uow.commit()
@@ -113,8 +138,9 @@ def demand_record(
 @handle_errors
 def demand_ultimatum(
     slug: str,
-    carried_out: str = typer.Option(..., "--carried-out", metavar="D",
-                                    help="The date the ultimatum was carried out."),
+    carried_out: str = typer.Option(
+        ..., "--carried-out", metavar="D", help="The date the ultimatum was carried out."
+    ),
     source: str = typer.Option(..., "--source", metavar="KEY"),
 ) -> None:
     """Record that the letter's ultimatum was carried out."""

@@ -62,7 +62,9 @@ def letter_add(
     date: str | None = typer.Option(None, "--date", metavar="D"),
     population: int | None = typer.Option(None, "--population", metavar="N"),
     population_source: str | None = typer.Option(None, "--population-source", metavar="KEY"),
-    source: str | None = typer.Option(None, "--source", metavar="KEY", help="Where it was published."),
+    source: str | None = typer.Option(
+        None, "--source", metavar="KEY", help="Where it was published."
+    ),
     first_published_by: str | None = typer.Option(None, "--first-published-by", metavar="OUTLET"),
     ultimatum: str | None = typer.Option(None, "--ultimatum", metavar="TEXT"),
 ) -> None:
@@ -72,9 +74,16 @@ def letter_add(
     dated = parse_date(date) if date else None
     with unit_of_work() as uow:
         add_letter(
-            uow=uow, slug=slug, title=title, addressed_to=addressed_to, dated=dated,
-            population=population, population_source_key=population_source, source_key=source,
-            first_published_by=first_published_by, ultimatum=ultimatum,
+            uow=uow,
+            slug=slug,
+            title=title,
+            addressed_to=addressed_to,
+            dated=dated,
+            population=population,
+            population_source_key=population_source,
+            source_key=source,
+            first_published_by=first_published_by,
+            ultimatum=ultimatum,
             ultimatum_source_key=source if ultimatum else None,
         )
         uow.commit()
@@ -98,8 +107,14 @@ def source_add(
     published = parse_date(date) if date else None
     with unit_of_work() as uow:
         add_source(
-            uow=uow, key=key, title=title, publisher=publisher, url=url, published_on=published,
-            language=language, note=note,
+            uow=uow,
+            key=key,
+            title=title,
+            publisher=publisher,
+            url=url,
+            published_on=published,
+            language=language,
+            note=note,
         )
         uow.commit()
     say(f"added source {key}")
@@ -135,8 +150,14 @@ def count_add(
     moment = parse_datetime(as_of, what="--as-of date")
     with unit_of_work() as uow:
         info, created = add_count(
-            uow=uow, slug=slug, value=value, as_of=moment, source_key=source, population=of,
-            qualifier=qualifier, note=note,
+            uow=uow,
+            slug=slug,
+            value=value,
+            as_of=moment,
+            source_key=source,
+            population=of,
+            qualifier=qualifier,
+            note=note,
         )
         uow.commit()
     of_text = f" of {info.population}" if info.population is not None else ""

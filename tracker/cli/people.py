@@ -16,7 +16,9 @@ from tracker.cli.common import (
 from tracker.domain.dates import parse_date
 
 person_app = typer.Typer(help="People, their names, aliases and roles.", no_args_is_help=True)
-role_app = typer.Typer(help="Roles a person held: title, organization, dates.", no_args_is_help=True)
+role_app = typer.Typer(
+    help="Roles a person held: title, organization, dates.", no_args_is_help=True
+)
 
 SOURCE = typer.Option(..., "--source", metavar="KEY", help="The source of this fact.")
 
@@ -27,7 +29,9 @@ def person_add(
     name: str,
     source: str = SOURCE,
     note: str | None = typer.Option(None, "--note"),
-    new_person: bool = typer.Option(False, "--new-person", help="Add even if NAME resembles someone."),
+    new_person: bool = typer.Option(
+        False, "--new-person", help="Add even if NAME resembles someone."
+    ),
 ) -> None:
     """Add a person who has signed nothing (yet). A near miss stops with exit 3."""
     from tracker.services.people import resolve_for_new_fact
@@ -69,7 +73,9 @@ def person_show(name: str, fmt: OutputFormat = FormatOption) -> None:
         span = f"{role['start'] or '?'} to {role['end'] or 'now'}"
         say(f"  role: {role['title']}, {role['organization']} ({span}; {role['source']})")
     for sig in profile["signatures"]:
-        say(f"  signed: {sig['letter']} as {sig['as_written']!r}, {sig['status']} ({sig['source']})")
+        say(
+            f"  signed: {sig['letter']} as {sig['as_written']!r}, {sig['status']} ({sig['source']})"
+        )
         for change in sig["changes"]:
             why = f": {change['reason']}" if change["reason"] else ""
             say(f"    {change['at']} {change['from']} -> {change['to']} ({change['source']}){why}")
@@ -119,8 +125,13 @@ def role_add(
     ends = parse_date(end, what="--end date") if end else None
     with unit_of_work() as uow:
         info, created = add_role(
-            uow=uow, person_name=name, title=title, organization=org, source_key=source,
-            starts_on=starts, ends_on=ends,
+            uow=uow,
+            person_name=name,
+            title=title,
+            organization=org,
+            source_key=source,
+            starts_on=starts,
+            ends_on=ends,
         )
         uow.commit()
     what = f"{info.person}: {info.title} at {info.organization}"
@@ -142,7 +153,11 @@ def role_end(
     ends = parse_date(end, what="--end date")
     with unit_of_work() as uow:
         info = end_role(
-            uow=uow, person_name=name, title=title, organization=org, ends_on=ends,
+            uow=uow,
+            person_name=name,
+            title=title,
+            organization=org,
+            ends_on=ends,
             source_key=source,
         )
         uow.commit()
@@ -160,8 +175,11 @@ def person_duplicates(
 
     with unit_of_work(readonly=True) as uow:
         pairs = find_duplicates(uow=uow, slug=letter)
-    emit([p.as_dict() for p in pairs],
-         ["score", "reason", "first", "first_id", "second", "second_id"], fmt)
+    emit(
+        [p.as_dict() for p in pairs],
+        ["score", "reason", "first", "first_id", "second", "second_id"],
+        fmt,
+    )
 
 
 @handle_errors

@@ -13,7 +13,9 @@ import typer
 from tracker.cli.common import OutputFormat, emit, emit_json, handle_errors, say, unit_of_work
 from tracker.domain.dates import parse_date
 
-report_app = typer.Typer(help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True
+)
 
 SLUG = typer.Argument(None, help="The letter (optional when there is only one).")
 AS_OF = typer.Option(None, "--as-of", metavar="D", help="Read the facts as of this date.")
@@ -71,35 +73,52 @@ def write_letter_reports(
     with unit_of_work(readonly=True) as uow:
         letter = get_letter(uow=uow, slug=slug)
         title = letter.title
-        built = [frames.BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-                 for name in ("tally", "counts", "signatories", "roles", "demands")]
+        built = [
+            frames.BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
+            for name in ("tally", "counts", "signatories", "roles", "demands")
+        ]
         series = frames.tally(uow=uow, letter=letter, as_of=as_of, series=True)
-    series = frames.Report("tally-series", "The tally at each reported count", series.fields,
-                           series.frame)
+    series = frames.Report(
+        "tally-series", "The tally at each reported count", series.fields, series.frame
+    )
     reports = [*built, series]
     written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in reports]
     by_name = {r.name: r for r in reports}
-    png = chart.draw_chart(title=f"{title}: reported signers", counts=by_name["counts"],
-                           tally=by_name["tally"], path=folder / "chart.png")
-    extra: list[dict[str, Any]] = [{
-        "name": "chart", "path": "chart.png", "format": "png", "mediatype": "image/png",
-        "title": "Reported counts over time against the named list and the population",
-    }]
+    png = chart.draw_chart(
+        title=f"{title}: reported signers",
+        counts=by_name["counts"],
+        tally=by_name["tally"],
+        path=folder / "chart.png",
+    )
+    extra: list[dict[str, Any]] = [
+        {
+            "name": "chart",
+            "path": "chart.png",
+            "format": "png",
+            "mediatype": "image/png",
+            "title": "Reported counts over time against the named list and the population",
+        }
+    ]
     package = output.datapackage(slug, title, reports, excel=excel, extra=extra)
     written += [png, output.write_json_file(package, folder / "datapackage.json")]
     return written
 
 
-def write_all_reports(folder: Path, *, as_of: dt.date | None = None, excel: bool = False
-                      ) -> list[tuple[str, list[Path]]]:
+def write_all_reports(
+    folder: Path, *, as_of: dt.date | None = None, excel: bool = False
+) -> list[tuple[str, list[Path]]]:
     """Every letter's reports: in FOLDER for a single letter, else in FOLDER/SLUG."""
     from tracker.services.letters import list_letters
 
     with unit_of_work(readonly=True) as uow:
         slugs = [info.slug for info in list_letters(uow=uow)]
     return [
-        (slug, write_letter_reports(slug, folder if len(slugs) == 1 else folder / slug,
-                                    as_of=as_of, excel=excel))
+        (
+            slug,
+            write_letter_reports(
+                slug, folder if len(slugs) == 1 else folder / slug, as_of=as_of, excel=excel
+            ),
+        )
         for slug in slugs
     ]
 
@@ -163,15 +182,19 @@ def print_summary() -> None:
             say(f"  population         {row['population']} ({row['population_source']})")
             if row["reported"] is not None:
                 words = {"up-to": "up to ", "at-least": "at least ", "approximate": "about "}
-                say(f"  latest count       {words.get(row['qualifier'], '')}{row['reported']} "
-                    f"as of {row['reported_as_of'][:10]} ({row['reported_source']})")
+                say(
+                    f"  latest count       {words.get(row['qualifier'], '')}{row['reported']} "
+                    f"as of {row['reported_as_of'][:10]} ({row['reported_source']})"
+                )
             say(f"  named signatories  {row['named']} ({row['named_sources']})")
             if row["unnamed"] is not None:
                 say(f"  unnamed            {row['unnamed']}")
-            say(f"  shares             reported/population "
+            say(
+                f"  shares             reported/population "
                 f"{_share(row['reported_share_of_population'])}, named/reported "
                 f"{_share(row['named_share_of_reported'])}, named/population "
-                f"{_share(row['named_share_of_population'])}")
+                f"{_share(row['named_share_of_population'])}"
+            )
             for demand in status.demands:
                 say(f"  demand {demand.key}: {demand.status}")
             say(f"  ultimatum: {status.ultimatum_state} ({status.ultimatum_reason})")

@@ -44,8 +44,15 @@ def signatory_add(
     when = parse_datetime(signed_at, what="--signed-at date") if signed_at else None
     with unit_of_work() as uow:
         result = add_signatory(
-            uow=uow, slug=letter, name=name, source_key=source, position=position, status=status,
-            signed_at=when, same_as=same_as, new_person=new_person,
+            uow=uow,
+            slug=letter,
+            name=name,
+            source_key=source,
+            position=position,
+            status=status,
+            signed_at=when,
+            same_as=same_as,
+            new_person=new_person,
         )
         uow.commit()
     if not result.signed:

@@ -29,8 +29,9 @@ def alembic_config(engine: Engine | None = None) -> object:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    from alembic import command
     from alembic.util.exc import CommandError
+
+    from alembic import command
 
     try:
         command.upgrade(alembic_config(engine), revision)  # type: ignore[arg-type]
@@ -39,8 +40,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    from alembic import command
     from alembic.util.exc import CommandError
+
+    from alembic import command
 
     try:
         command.downgrade(alembic_config(engine), revision)  # type: ignore[arg-type]

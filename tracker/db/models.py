@@ -321,7 +321,9 @@ class ReportedCount(Base):
         UniqueConstraint("letter_id", "as_of", "source_id", "value", "qualifier"),
         Index("ix_reported_counts_letter_id_as_of", "letter_id", "as_of"),
         CheckConstraint("value >= 0", name="value_not_negative"),
-        CheckConstraint("population IS NULL OR population >= value", name="value_within_population"),
+        CheckConstraint(
+            "population IS NULL OR population >= value", name="value_within_population"
+        ),
         CheckConstraint(_one_of("qualifier", COUNT_QUALIFIERS), name="qualifier"),
     )
 

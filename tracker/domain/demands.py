@@ -108,12 +108,16 @@ def _graded(done: int, total: int) -> str:
 
 
 def _decide_resign(facts: DemandFacts, day: dt.date) -> tuple[str, str, set[str]]:
-    left, stayed, sources = [], [], set()
+    left: list[str] = []
+    stayed: list[str] = []
+    sources: set[str] = set()
     for target in facts.targets:
         roles = _roles_of(facts, target.person_id, target.title)
         sources.update(key for role in roles for key in role.source_keys)
-        if roles and not any(role.held_on(day) for role in roles) and any(
-            role.ended_by(day) for role in roles
+        if (
+            roles
+            and not any(role.held_on(day) for role in roles)
+            and any(role.ended_by(day) for role in roles)
         ):
             left.append(target.person)
         else:
@@ -141,7 +145,9 @@ def _decide_appoint(facts: DemandFacts, day: dt.date) -> tuple[str, str, set[str
     insiders: dict[int, str] = {}
     sources: set[str] = set()
     for role in facts.roles:
-        if role.organization_id != facts.organization_id or not _same_title(role.title, facts.title):
+        if role.organization_id != facts.organization_id or not _same_title(
+            role.title, facts.title
+        ):
             continue
         if not role.began_between(facts.letter_date, day):
             continue
@@ -153,7 +159,9 @@ def _decide_appoint(facts: DemandFacts, day: dt.date) -> tuple[str, str, set[str
     status = MET if len(appointed) >= required else (PARTIAL if appointed else PENDING)
     parts = [f"{len(appointed)} of {required} independent appointed: {_names(appointed.values())}"]
     if insiders:
-        parts.append(f"not independent (other role at the organization): {_names(insiders.values())}")
+        parts.append(
+            f"not independent (other role at the organization): {_names(insiders.values())}"
+        )
     if facts.candidates:
         examples = [
             f"{name} ({'appointed' if pid in appointed else 'not appointed'})"
@@ -164,7 +172,9 @@ def _decide_appoint(facts: DemandFacts, day: dt.date) -> tuple[str, str, set[str
 
 
 def _decide_reinstate(facts: DemandFacts, day: dt.date) -> tuple[str, str, set[str]]:
-    back, out, sources = [], [], set()
+    back: list[str] = []
+    out: list[str] = []
+    sources: set[str] = set()
     for target in facts.targets:
         returned = [
             role

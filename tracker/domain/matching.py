@@ -50,7 +50,7 @@ def likeness(a: str, b: str) -> Likeness | None:
     if a == b:
         return Likeness(100.0, "same key")
     if _fold_l_i(a) == _fold_l_i(b):
-        return Likeness(97.0, 'l/I confusion')
+        return Likeness(97.0, "l/I confusion")
     tokens_a, tokens_b = a.split(" "), b.split(" ")
     if len(tokens_a) > 1 and sorted(tokens_a) == sorted(tokens_b):
         return Likeness(95.0, "token order")

@@ -26,11 +26,10 @@ _CF_PLANES = (range(0x0000, 0x20000), range(0xE0000, 0xE1000))
 @lru_cache(maxsize=1)
 def _invisible() -> dict[int, None]:
     return {
-        cp: None
-        for plane in _CF_PLANES
-        for cp in plane
-        if unicodedata.category(chr(cp)) == "Cf"
+        cp: None for plane in _CF_PLANES for cp in plane if unicodedata.category(chr(cp)) == "Cf"
     }
+
+
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES_RE = re.compile(r"\s+")
 

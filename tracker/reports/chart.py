@@ -22,32 +22,57 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
     frame = counts.frame
     figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
     try:
-        row: dict[str, Any] = tally.frame.iloc[0].to_dict() if len(tally.frame) else {}
+        row: dict[Any, Any] = tally.frame.iloc[0].to_dict() if len(tally.frame) else {}
         population = row.get("population")
         named = row.get("named")
         if pd.notna(population):
             axes.axhline(int(population), color="0.4", linestyle="--", linewidth=1)
-            axes.annotate(f"population {int(population)}", xy=(0.01, int(population)),
-                          xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+            axes.annotate(
+                f"population {int(population)}",
+                xy=(0.01, int(population)),
+                xycoords=("axes fraction", "data"),
+                va="bottom",
+                fontsize=8,
+            )
         if pd.notna(named):
             axes.axhline(int(named), color="tab:green", linestyle=":", linewidth=1.5)
-            axes.annotate(f"named {int(named)}", xy=(0.01, int(named)),
-                          xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
-                          color="tab:green")
+            axes.annotate(
+                f"named {int(named)}",
+                xy=(0.01, int(named)),
+                xycoords=("axes fraction", "data"),
+                va="bottom",
+                fontsize=8,
+                color="tab:green",
+            )
         if len(frame):
             times = pd.to_datetime(frame["as_of"])
             axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
             for when, value, qualifier, source in zip(
                 times, frame["value"], frame["qualifier"], frame["source"], strict=True
             ):
-                axes.plot([when], [value], marker=MARKERS.get(qualifier, "o"), color="tab:blue",
-                          markersize=9, linestyle="none")
-                axes.annotate(f"{WORDS.get(qualifier, '')}{value} ({source})", (when, value),
-                              textcoords="offset points", xytext=(6, 6), fontsize=8)
+                axes.plot(
+                    [when],  # type: ignore[arg-type]
+                    [value],
+                    marker=MARKERS.get(qualifier, "o"),
+                    color="tab:blue",
+                    markersize=9,
+                    linestyle="none",
+                )
+                axes.annotate(
+                    f"{WORDS.get(qualifier, '')}{value} ({source})",
+                    (when, value),
+                    textcoords="offset points",
+                    xytext=(6, 6),
+                    fontsize=8,
+                )
+            span = max(times.max() - times.min(), pd.Timedelta(days=2))
+            axes.set_xlim(times.min() - span * 0.25, times.max() + span * 0.5)  # type: ignore[arg-type]
         else:
             axes.text(0.5, 0.5, "no reported counts yet", transform=axes.transAxes, ha="center")
-        top = max([v for v in (population, named) if pd.notna(v)] +
-                  ([frame["value"].max()] if len(frame) else [1]))
+        top = max(
+            [v for v in (population, named) if pd.notna(v)]
+            + ([frame["value"].max()] if len(frame) else [1])
+        )
         axes.set_ylim(0, float(top) * 1.15 + 1)
         axes.set_title(title, fontsize=10)
         axes.set_ylabel("signers")

@@ -65,7 +65,9 @@ def _day(value: dt.date | None) -> str | None:
 def check_as_of(letter: Letter, as_of: dt.date | None) -> dt.date:
     day = as_of or dt.date.today()
     if letter.dated and day < letter.dated:
-        raise BadInput(f"--as-of {day.isoformat()} is before the letter's date {letter.dated.isoformat()}")
+        raise BadInput(
+            f"--as-of {day.isoformat()} is before the letter's date {letter.dated.isoformat()}"
+        )
     return day
 
 
@@ -89,31 +91,47 @@ TALLY_FIELDS: list[Field] = [
 
 def _named_count(uow: UnitOfWork, letter: Letter, until: dt.datetime) -> tuple[int, str]:
     live = and_(
-        Signature.letter_id == letter.id, Signature.status != "retracted",
+        Signature.letter_id == letter.id,
+        Signature.status != "retracted",
         or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
     )
     named = uow.session.scalar(select(func.count()).select_from(Signature).where(live)) or 0
     keys = uow.session.scalars(
-        select(Source.key).join(Signature, Signature.source_id == Source.id).where(live)
-        .distinct().order_by(Source.key)
+        select(Source.key)
+        .join(Signature, Signature.source_id == Source.id)
+        .where(live)
+        .distinct()
+        .order_by(Source.key)
     ).all()
     return named, ", ".join(keys)
 
 
-def _tally_row(uow: UnitOfWork, letter: Letter, day: dt.date, count: Any, named: int,
-               named_sources: str, population_source: str | None) -> dict[str, Any]:
+def _tally_row(
+    uow: UnitOfWork,
+    letter: Letter,
+    day: dt.date,
+    count: Any,
+    named: int,
+    named_sources: str,
+    population_source: str | None,
+) -> dict[str, Any]:
     reported = count.value if count is not None else None
     population = (count.population if count is not None and count.population else None) or (
         letter.population
     )
     figures = TallyFigures(population=population, reported=reported, named=named)
     return {
-        "letter": letter.slug, "as_of": day.isoformat(), "population": population,
+        "letter": letter.slug,
+        "as_of": day.isoformat(),
+        "population": population,
         "population_source": population_source,
-        "reported": reported, "qualifier": count.qualifier if count is not None else None,
+        "reported": reported,
+        "qualifier": count.qualifier if count is not None else None,
         "reported_as_of": _stamp(count.as_of) if count is not None else None,
         "reported_source": count.source if count is not None else None,
-        "named": named, "named_sources": named_sources, "unnamed": figures.unnamed,
+        "named": named,
+        "named_sources": named_sources,
+        "unnamed": figures.unnamed,
         "reported_share_of_population": figures.reported_share_of_population,
         "named_share_of_reported": figures.named_share_of_reported,
         "named_share_of_population": figures.named_share_of_population,
@@ -122,9 +140,15 @@ def _tally_row(uow: UnitOfWork, letter: Letter, day: dt.date, count: Any, named:
 
 def _counts_query(letter: Letter) -> Any:
     return (
-        select(ReportedCount.value, ReportedCount.qualifier, ReportedCount.population,
-               ReportedCount.as_of, ReportedCount.note, Source.key.label("source"),
-               Source.title.label("source_title"))
+        select(
+            ReportedCount.value,
+            ReportedCount.qualifier,
+            ReportedCount.population,
+            ReportedCount.as_of,
+            ReportedCount.note,
+            Source.key.label("source"),
+            Source.title.label("source_title"),
+        )
         .join(Source, Source.id == ReportedCount.source_id)
         .where(ReportedCount.letter_id == letter.id)
         .order_by(ReportedCount.as_of, ReportedCount.id)
@@ -137,8 +161,9 @@ def _population_source(uow: UnitOfWork, letter: Letter) -> str | None:
     return uow.session.scalar(select(Source.key).where(Source.id == letter.population_source_id))
 
 
-def tally(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None,
-          series: bool = False) -> Report:
+def tally(
+    *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None, series: bool = False
+) -> Report:
     day = check_as_of(letter, as_of)
     until = end_of_day(day)
     population_source = _population_source(uow, letter)
@@ -148,13 +173,19 @@ def tally(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None,
         for count in counts:
             count_day = count.as_of.date()
             named, sources = _named_count(uow, letter, end_of_day(count_day))
-            rows.append(_tally_row(uow, letter, count_day, count, named, sources, population_source))
+            rows.append(
+                _tally_row(uow, letter, count_day, count, named, sources, population_source)
+            )
     else:
         named, sources = _named_count(uow, letter, until)
         latest = counts[-1] if counts else None
         rows = [_tally_row(uow, letter, day, latest, named, sources, population_source)]
-    return Report("tally", "The tally: reported count beside the named list and the population",
-                  TALLY_FIELDS, _frame(rows, TALLY_FIELDS))
+    return Report(
+        "tally",
+        "The tally: reported count beside the named list and the population",
+        TALLY_FIELDS,
+        _frame(rows, TALLY_FIELDS),
+    )
 
 
 COUNT_FIELDS: list[Field] = [
@@ -172,9 +203,16 @@ COUNT_FIELDS: list[Field] = [
 def counts(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
     until = end_of_day(check_as_of(letter, as_of))
     rows = [
-        {"letter": letter.slug, "as_of": _stamp(c.as_of), "value": c.value,
-         "qualifier": c.qualifier, "population": c.population, "source": c.source,
-         "source_title": c.source_title, "note": c.note}
+        {
+            "letter": letter.slug,
+            "as_of": _stamp(c.as_of),
+            "value": c.value,
+            "qualifier": c.qualifier,
+            "population": c.population,
+            "source": c.source,
+            "source_title": c.source_title,
+            "note": c.note,
+        }
         for c in uow.session.execute(_counts_query(letter).where(ReportedCount.as_of <= until))
     ]
     return Report("counts", "Every reported count", COUNT_FIELDS, _frame(rows, COUNT_FIELDS))
@@ -193,32 +231,48 @@ SIGNATORY_FIELDS: list[Field] = [
 ]
 
 
-def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None,
-                include_retracted: bool = True) -> Report:
+def signatories(
+    *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None, include_retracted: bool = True
+) -> Report:
     import pandas as pd
 
     until = end_of_day(check_as_of(letter, as_of))
     aliases = (
         select(Alias.person_id, func.aggregate_strings(Alias.alias, " | ").label("aliases"))
-        .group_by(Alias.person_id).subquery()
+        .group_by(Alias.person_id)
+        .subquery()
     )
     query = (
-        select(literal(letter.slug).label("letter"), Signature.position, Person.name,
-               aliases.c.aliases, Signature.as_written, Signature.status, Signature.signed_at,
-               Source.key.label("source"), Person.id.label("person_id"))
+        select(
+            literal(letter.slug).label("letter"),
+            Signature.position,
+            Person.name,
+            aliases.c.aliases,
+            Signature.as_written,
+            Signature.status,
+            Signature.signed_at,
+            Source.key.label("source"),
+            Person.id.label("person_id"),
+        )
         .join(Person, Person.id == Signature.person_id)
         .join(Source, Source.id == Signature.source_id)
         .outerjoin(aliases, aliases.c.person_id == Person.id)
-        .where(Signature.letter_id == letter.id,
-               or_(Signature.signed_at.is_(None), Signature.signed_at <= until))
+        .where(
+            Signature.letter_id == letter.id,
+            or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
+        )
         .order_by(Signature.position.nulls_last(), Person.name, Person.id)
     )
     if not include_retracted:
         query = query.where(Signature.status != "retracted")
     frame = pd.read_sql(query, uow.session.connection())
     frame["signed_at"] = pd.to_datetime(frame["signed_at"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Report("signatories", "Signatories with their aliases, status and source",
-                  SIGNATORY_FIELDS, _frame(frame, SIGNATORY_FIELDS))
+    return Report(
+        "signatories",
+        "Signatories with their aliases, status and source",
+        SIGNATORY_FIELDS,
+        _frame(frame, SIGNATORY_FIELDS),
+    )
 
 
 ROLE_FIELDS: list[Field] = [
@@ -242,20 +296,30 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
     letter_day = letter.dated or day
 
     def held(on: dt.date) -> Any:
-        return and_(or_(Role.starts_on.is_(None), Role.starts_on <= on),
-                    or_(Role.ends_on.is_(None), Role.ends_on > on))
+        return and_(
+            or_(Role.starts_on.is_(None), Role.starts_on <= on),
+            or_(Role.ends_on.is_(None), Role.ends_on > on),
+        )
 
     targets = (
         select(DemandTarget.person_id, func.aggregate_strings(Demand.key, ", ").label("demands"))
         .join(Demand, Demand.id == DemandTarget.demand_id)
         .where(Demand.letter_id == letter.id)
-        .group_by(DemandTarget.person_id).subquery()
+        .group_by(DemandTarget.person_id)
+        .subquery()
     )
     query = (
-        select(Person.name, Role.title, Organization.name.label("organization"), Role.starts_on,
-               Role.ends_on, case((held(letter_day), True), else_=False).label("held_on_letter"),
-               case((held(day), True), else_=False).label("held_as_of"),
-               targets.c.demands, Source.key.label("source"))
+        select(
+            Person.name,
+            Role.title,
+            Organization.name.label("organization"),
+            Role.starts_on,
+            Role.ends_on,
+            case((held(letter_day), True), else_=False).label("held_on_letter"),
+            case((held(day), True), else_=False).label("held_as_of"),
+            targets.c.demands,
+            Source.key.label("source"),
+        )
         .select_from(Signature)
         .join(Person, Person.id == Signature.person_id)
         .join(Role, Role.person_id == Person.id)
@@ -263,18 +327,31 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
         .join(Source, Source.id == Role.source_id)
         .outerjoin(targets, targets.c.person_id == Person.id)
         .where(Signature.letter_id == letter.id, Signature.status != "retracted")
-        .order_by(Signature.position.nulls_last(), Person.name, Role.starts_on.nulls_first(),
-                  Role.id)
+        .order_by(
+            Signature.position.nulls_last(), Person.name, Role.starts_on.nulls_first(), Role.id
+        )
     )
     rows = [
-        {"letter": letter.slug, "name": r.name, "title": r.title, "organization": r.organization,
-         "start": _day(r.starts_on), "end": _day(r.ends_on),
-         "held_on_letter_date": bool(r.held_on_letter), "held_as_of": bool(r.held_as_of),
-         "flags": f"target of demand: {r.demands}" if r.demands else None, "source": r.source}
+        {
+            "letter": letter.slug,
+            "name": r.name,
+            "title": r.title,
+            "organization": r.organization,
+            "start": _day(r.starts_on),
+            "end": _day(r.ends_on),
+            "held_on_letter_date": bool(r.held_on_letter),
+            "held_as_of": bool(r.held_as_of),
+            "flags": f"target of demand: {r.demands}" if r.demands else None,
+            "source": r.source,
+        }
         for r in uow.session.execute(query)
     ]
-    return Report("roles", "Roles of the signatories, with what to notice", ROLE_FIELDS,
-                  _frame(rows, ROLE_FIELDS))
+    return Report(
+        "roles",
+        "Roles of the signatories, with what to notice",
+        ROLE_FIELDS,
+        _frame(rows, ROLE_FIELDS),
+    )
 
 
 DEMAND_FIELDS: list[Field] = [
@@ -298,15 +375,33 @@ def demands(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) ->
     day = check_as_of(letter, as_of)
     report = demand_status(uow=uow, slug=letter.slug, as_of=day)
     rows = [
-        {"letter": letter.slug, "as_of": day.isoformat(), "key": d.key, "kind": d.kind,
-         "summary": d.summary, "status": d.status, "derived_status": d.derived_status,
-         "overridden_by_outcome": d.overridden_by_outcome, "reason": d.reason,
-         "sources": ", ".join(s["key"] for s in d.sources), "ultimatum": report.ultimatum_state}
+        {
+            "letter": letter.slug,
+            "as_of": day.isoformat(),
+            "key": d.key,
+            "kind": d.kind,
+            "summary": d.summary,
+            "status": d.status,
+            "derived_status": d.derived_status,
+            "overridden_by_outcome": d.overridden_by_outcome,
+            "reason": d.reason,
+            "sources": ", ".join(s["key"] for s in d.sources),
+            "ultimatum": report.ultimatum_state,
+        }
         for d in report.demands
     ]
-    return Report("demands", "The demands and whether they were met", DEMAND_FIELDS,
-                  _frame(rows, DEMAND_FIELDS))
+    return Report(
+        "demands",
+        "The demands and whether they were met",
+        DEMAND_FIELDS,
+        _frame(rows, DEMAND_FIELDS),
+    )
 
 
-BUILDERS = {"tally": tally, "roles": roles, "demands": demands, "signatories": signatories,
-            "counts": counts}
+BUILDERS = {
+    "tally": tally,
+    "roles": roles,
+    "demands": demands,
+    "signatories": signatories,
+    "counts": counts,
+}

@@ -25,7 +25,9 @@ _TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMU
 
 
 @contextmanager
-def atomic_file(path: Path, *, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+def atomic_file(
+    path: Path, *, mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO[Any]]:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -33,7 +35,9 @@ def atomic_file(path: Path, *, mode: str = "w", encoding: str | None = "utf-8") 
     except OSError as exc:
         raise BadInput(f"cannot write to {folder}: {exc.strerror}") from None
     try:
-        with os.fdopen(handle, mode, encoding=encoding, newline="" if "b" not in mode else None) as out:
+        with os.fdopen(
+            handle, mode, encoding=encoding, newline="" if "b" not in mode else None
+        ) as out:
             yield out
         os.replace(temp, path)
     except BaseException:
@@ -84,8 +88,9 @@ def write_json_file(value: Any, path: Path) -> Path:
     return path
 
 
-def datapackage(slug: str, title: str, reports: list[Report], *, excel: bool, extra: list[dict[str, Any]]
-                ) -> dict[str, Any]:
+def datapackage(
+    slug: str, title: str, reports: list[Report], *, excel: bool, extra: list[dict[str, Any]]
+) -> dict[str, Any]:
     resources: list[dict[str, Any]] = [
         {
             "name": report.name,
@@ -95,8 +100,13 @@ def datapackage(slug: str, title: str, reports: list[Report], *, excel: bool, ex
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8-sig" if excel else "utf-8",
-            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"',
-                        "doubleQuote": True, "header": True},
+            "dialect": {
+                "delimiter": ",",
+                "lineTerminator": "\r\n",
+                "quoteChar": '"',
+                "doubleQuote": True,
+                "header": True,
+            },
             "schema": {
                 "fields": [
                     {"name": name, "type": kind, "description": description}

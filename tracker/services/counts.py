@@ -27,8 +27,12 @@ class CountInfo:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "value": self.value, "qualifier": self.qualifier, "population": self.population,
-            "as_of": iso(self.as_of), "source": self.source, "note": self.note,
+            "value": self.value,
+            "qualifier": self.qualifier,
+            "population": self.population,
+            "as_of": iso(self.as_of),
+            "source": self.source,
+            "note": self.note,
         }
 
 
@@ -61,31 +65,42 @@ def add_count(
         )
     existing = uow.session.scalar(
         select(ReportedCount).where(
-            ReportedCount.letter_id == letter.id, ReportedCount.as_of == as_of,
-            ReportedCount.source_id == source.id, ReportedCount.value == value,
+            ReportedCount.letter_id == letter.id,
+            ReportedCount.as_of == as_of,
+            ReportedCount.source_id == source.id,
+            ReportedCount.value == value,
             ReportedCount.qualifier == qualifier,
         )
     )
     if existing is not None:
         return CountInfo(value, qualifier, existing.population, as_of, source.key, note), False
     count = ReportedCount(
-        letter_id=letter.id, value=value, qualifier=qualifier, population=population,
-        as_of=as_of, note=note, source_id=source.id, created_at=utcnow(),
+        letter_id=letter.id,
+        value=value,
+        qualifier=qualifier,
+        population=population,
+        as_of=as_of,
+        note=note,
+        source_id=source.id,
+        created_at=utcnow(),
     )
     uow.session.add(count)
     uow.flush()
     info = CountInfo(value, qualifier, population, as_of, source.key, note)
     audit.record(
-        uow=uow, action="add", entity="count", entity_id=count.id, letter_id=letter.id,
+        uow=uow,
+        action="add",
+        entity="count",
+        entity_id=count.id,
+        letter_id=letter.id,
         summary=f"{qualifier} {value} of {population} reported for {slug}",
-        source_id=source.id, after=info.as_dict(),
+        source_id=source.id,
+        after=info.as_dict(),
     )
     return info, True
 
 
-def list_counts(
-    *, uow: UnitOfWork, slug: str, until: dt.datetime | None = None
-) -> list[CountInfo]:
+def list_counts(*, uow: UnitOfWork, slug: str, until: dt.datetime | None = None) -> list[CountInfo]:
     letter = get_letter(uow=uow, slug=slug)
     query = (
         select(ReportedCount, Source.key)

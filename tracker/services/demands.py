@@ -57,9 +57,14 @@ class DemandStatus:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "key": self.key, "summary": self.summary, "kind": self.kind, "status": self.status,
-            "reason": self.reason, "overridden_by_outcome": self.overridden_by_outcome,
-            "derived_status": self.derived_status, "derived_reason": self.derived_reason,
+            "key": self.key,
+            "summary": self.summary,
+            "kind": self.kind,
+            "status": self.status,
+            "reason": self.reason,
+            "overridden_by_outcome": self.overridden_by_outcome,
+            "derived_status": self.derived_status,
+            "derived_reason": self.derived_reason,
             "sources": self.sources,
         }
 
@@ -74,7 +79,8 @@ class StatusReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "letter": self.letter, "as_of": iso(self.as_of),
+            "letter": self.letter,
+            "as_of": iso(self.as_of),
             "ultimatum": {"state": self.ultimatum_state, "reason": self.ultimatum_reason},
             "demands": [demand.as_dict() for demand in self.demands],
         }
@@ -99,12 +105,19 @@ def add_demand(
         if spec.organization
         else None
     )
-    position = len(uow.session.scalars(select(Demand.id).where(Demand.letter_id == letter.id)).all())
+    position = len(
+        uow.session.scalars(select(Demand.id).where(Demand.letter_id == letter.id)).all()
+    )
     demand = Demand(
-        letter_id=letter.id, key=spec.key, position=position + 1, kind=spec.kind,
-        summary=spec.summary, role_title=spec.role_title,
+        letter_id=letter.id,
+        key=spec.key,
+        position=position + 1,
+        kind=spec.kind,
+        summary=spec.summary,
+        role_title=spec.role_title,
         organization_id=organization.id if organization else None,
-        required_count=spec.required_count, source_id=source.id,
+        required_count=spec.required_count,
+        source_id=source.id,
     )
     uow.session.add(demand)
     uow.flush()
@@ -112,7 +125,9 @@ def add_demand(
         person = resolve_existing(uow=uow, name=person_name)
         uow.session.add(
             DemandTarget(
-                demand_id=demand.id, person_id=person.id, title=title or spec.role_title,
+                demand_id=demand.id,
+                person_id=person.id,
+                title=title or spec.role_title,
                 source_id=source.id,
             )
         )
@@ -123,10 +138,20 @@ def add_demand(
         )
     uow.flush()
     audit.record(
-        uow=uow, action="add", entity="demand", entity_id=demand.id, letter_id=letter.id,
-        summary=f"demand {spec.key} of {slug}: {spec.summary}", source_id=source.id,
-        after={"key": spec.key, "kind": spec.kind, "summary": spec.summary,
-               "targets": [t for t, _ in spec.targets], "candidates": list(spec.candidates)},
+        uow=uow,
+        action="add",
+        entity="demand",
+        entity_id=demand.id,
+        letter_id=letter.id,
+        summary=f"demand {spec.key} of {slug}: {spec.summary}",
+        source_id=source.id,
+        after={
+            "key": spec.key,
+            "kind": spec.kind,
+            "summary": spec.summary,
+            "targets": [t for t, _ in spec.targets],
+            "candidates": list(spec.candidates),
+        },
     )
     return demand, True
 
@@ -169,17 +194,28 @@ def record_outcome(
     demand = get_demand(uow=uow, letter=letter, key=key)
     source = get_source(uow=uow, key=source_key)
     if letter.dated and as_of < letter.dated:
-        raise BadInput(f"the outcome's date {iso(as_of)} is before the letter's {iso(letter.dated)}")
+        raise BadInput(
+            f"the outcome's date {iso(as_of)} is before the letter's {iso(letter.dated)}"
+        )
     row = DemandOutcome(
-        demand_id=demand.id, outcome=outcome, as_of=as_of, note=note, source_id=source.id,
+        demand_id=demand.id,
+        outcome=outcome,
+        as_of=as_of,
+        note=note,
+        source_id=source.id,
         created_at=utcnow(),
     )
     uow.session.add(row)
     uow.flush()
     audit.record(
-        uow=uow, action="outcome", entity="demand", entity_id=demand.id, letter_id=letter.id,
+        uow=uow,
+        action="outcome",
+        entity="demand",
+        entity_id=demand.id,
+        letter_id=letter.id,
         summary=f"demand {key} of {slug} recorded as {outcome} on {iso(as_of)}",
-        source_id=source.id, after={"outcome": outcome, "as_of": iso(as_of), "note": note},
+        source_id=source.id,
+        after={"outcome": outcome, "as_of": iso(as_of), "note": note},
     )
 
 
@@ -193,9 +229,15 @@ def record_ultimatum_carried_out(
     letter.ultimatum_carried_out_source_id = source.id
     uow.flush()
     audit.record(
-        uow=uow, action="ultimatum", entity="letter", entity_id=letter.id, letter_id=letter.id,
+        uow=uow,
+        action="ultimatum",
+        entity="letter",
+        entity_id=letter.id,
+        letter_id=letter.id,
         summary=f"the ultimatum of {slug} recorded as carried out on {iso(on)}",
-        source_id=source.id, before={"carried_out_on": before}, after={"carried_out_on": iso(on)},
+        source_id=source.id,
+        before={"carried_out_on": before},
+        after={"carried_out_on": iso(on)},
     )
 
 
@@ -212,23 +254,33 @@ def _role_facts(uow: UnitOfWork, organization_ids: set[int]) -> list[rules.RoleF
     )
     return [
         rules.RoleFact(
-            person_id=role.person_id, person=name, title=role.title,
-            organization_id=role.organization_id, starts_on=role.starts_on,
-            ends_on=role.ends_on, source_keys=tuple(k for k in (start, end) if k),
+            person_id=role.person_id,
+            person=name,
+            title=role.title,
+            organization_id=role.organization_id,
+            starts_on=role.starts_on,
+            ends_on=role.ends_on,
+            source_keys=tuple(k for k in (start, end) if k),
         )
         for role, name, start, end in rows
     ]
 
 
-def _people_of(uow: UnitOfWork, model: type[DemandTarget] | type[DemandCandidate], demand_id: int
-               ) -> list[tuple[int, str, str | None]]:
+def _people_of(
+    uow: UnitOfWork, model: type[DemandTarget] | type[DemandCandidate], demand_id: int
+) -> list[tuple[int, str, str | None]]:
     title = DemandTarget.title if model is DemandTarget else None
     columns = [Person.id, Person.name] + ([title] if title is not None else [])
     rows = uow.session.execute(
-        select(*columns).join(model, model.person_id == Person.id)
-        .where(model.demand_id == demand_id).order_by(Person.name)
+        select(*columns)
+        .join(model, model.person_id == Person.id)
+        .where(model.demand_id == demand_id)
+        .order_by(Person.name)
     )
-    return [(row[0], row[1], row[2] if len(row) > 2 else None) for row in rows]
+    return [
+        (row[0], row[1], row[2] if len(row) > 2 else None)  # type: ignore[misc]
+        for row in rows
+    ]
 
 
 def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -> StatusReport:
@@ -238,8 +290,8 @@ def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -
         raise BadInput(f"--as-of {iso(day)} is before the letter's date {iso(letter.dated)}")
     demands = list_demands(uow=uow, slug=slug)
     roles = _role_facts(uow, {d.organization_id for d in demands if d.organization_id})
-    organization_names = dict(uow.session.execute(select(Organization.id, Organization.name)).tuples().all())
-    titles = dict(uow.session.execute(select(Source.key, Source.title)).tuples().all())
+    organization_names = dict(uow.session.execute(select(Organization.id, Organization.name)).all())
+    titles = dict(uow.session.execute(select(Source.key, Source.title)).all())
     statuses = []
     for demand in demands:
         outcomes = [
@@ -252,24 +304,34 @@ def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -
             )
         ]
         facts = rules.DemandFacts(
-            kind=demand.kind, title=demand.role_title, organization_id=demand.organization_id,
+            kind=demand.kind,
+            title=demand.role_title,
+            organization_id=demand.organization_id,
             organization=organization_names.get(demand.organization_id or -1),
-            required=demand.required_count, letter_date=letter.dated,
+            required=demand.required_count,
+            letter_date=letter.dated,
             targets=[
                 rules.Target(pid, name, title or demand.role_title or "")
                 for pid, name, title in _people_of(uow, DemandTarget, demand.id)
             ],
-            candidates=[(pid, name) for pid, name, _ in _people_of(uow, DemandCandidate, demand.id)],
-            roles=roles, outcomes=outcomes,
+            candidates=[
+                (pid, name) for pid, name, _ in _people_of(uow, DemandCandidate, demand.id)
+            ],
+            roles=roles,
+            outcomes=outcomes,
         )
         decision = rules.decide(facts, day)
         demand_source = uow.session.scalar(select(Source.key).where(Source.id == demand.source_id))
         keys = sorted({*decision.source_keys, demand_source or ""} - {""})
         statuses.append(
             DemandStatus(
-                key=demand.key, summary=demand.summary, kind=demand.kind,
-                status=decision.status, reason=decision.reason,
-                derived_status=decision.derived_status, derived_reason=decision.derived_reason,
+                key=demand.key,
+                summary=demand.summary,
+                kind=demand.kind,
+                status=decision.status,
+                reason=decision.reason,
+                derived_status=decision.derived_status,
+                derived_reason=decision.derived_reason,
                 overridden_by_outcome=decision.overridden_by_outcome,
                 sources=[{"key": key, "title": titles.get(key, "")} for key in keys],
             )

@@ -30,8 +30,12 @@ class DuplicatePair:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "first_id": self.first_id, "first": self.first, "second_id": self.second_id,
-            "second": self.second, "score": self.score, "reason": self.reason,
+            "first_id": self.first_id,
+            "first": self.first,
+            "second_id": self.second_id,
+            "second": self.second,
+            "score": self.score,
+            "reason": self.reason,
         }
 
 
@@ -56,7 +60,7 @@ def find_duplicates(*, uow: UnitOfWork, slug: str | None = None) -> list[Duplica
         if len(members) < 2 or len(members) > MAX_BLOCK:
             continue
         for i, (a_id, a_name, a_key) in enumerate(members):
-            for b_id, b_name, b_key in members[i + 1:]:
+            for b_id, b_name, b_key in members[i + 1 :]:
                 pair = (min(a_id, b_id), max(a_id, b_id))
                 if a_id == b_id or pair in seen:
                     continue
@@ -67,8 +71,6 @@ def find_duplicates(*, uow: UnitOfWork, slug: str | None = None) -> list[Duplica
                 reason = found.reason
                 if a_key == b_key and a_name.casefold() != b_name.casefold():
                     reason = "same key (confusable or invisible characters)"
-                first, second = ((a_id, a_name), (b_id, b_name)) if a_id < b_id else (
-                    (b_id, b_name), (a_id, a_name))
-                pairs.append(DuplicatePair(first[0], first[1], second[0], second[1],
-                                           found.score, reason))
+                low, high = sorted([(a_id, a_name), (b_id, b_name)])
+                pairs.append(DuplicatePair(low[0], low[1], high[0], high[1], found.score, reason))
     return sorted(pairs, key=lambda p: (-p.score, p.first, p.second))

@@ -34,11 +34,17 @@ class LetterInfo:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "slug": self.slug, "title": self.title, "addressed_to": self.addressed_to,
-            "date": iso(self.dated), "first_published_by": self.first_published_by,
-            "population": self.population, "population_label": self.population_label,
-            "population_source": self.population_source, "ultimatum": self.ultimatum,
-            "named_signatories": self.named, "reported_counts": self.counts,
+            "slug": self.slug,
+            "title": self.title,
+            "addressed_to": self.addressed_to,
+            "date": iso(self.dated),
+            "first_published_by": self.first_published_by,
+            "population": self.population,
+            "population_label": self.population_label,
+            "population_source": self.population_source,
+            "ultimatum": self.ultimatum,
+            "named_signatories": self.named,
+            "reported_counts": self.counts,
         }
 
 
@@ -66,9 +72,7 @@ def add_letter(
     exist_ok: bool = False,
 ) -> tuple[Letter, bool]:
     if not _SLUG.match(slug):
-        raise BadInput(
-            f"invalid letter slug '{slug}'; use lower-case letters, digits and hyphens"
-        )
+        raise BadInput(f"invalid letter slug '{slug}'; use lower-case letters, digits and hyphens")
     if not title.strip() or not addressed_to.strip():
         raise BadInput("a letter needs a title and whom it is addressed to")
     if population is not None and population < 0:
@@ -85,19 +89,36 @@ def add_letter(
         return get_source(uow=uow, key=key).id if key else None
 
     letter = Letter(
-        slug=slug, title=title.strip(), addressed_to=addressed_to.strip(), dated=dated,
-        first_published_by=first_published_by, source_id=source_id(source_key),
-        population=population, population_label=population_label,
-        population_source_id=source_id(population_source_key), ultimatum=ultimatum,
-        ultimatum_source_id=source_id(ultimatum_source_key), created_at=utcnow(),
+        slug=slug,
+        title=title.strip(),
+        addressed_to=addressed_to.strip(),
+        dated=dated,
+        first_published_by=first_published_by,
+        source_id=source_id(source_key),
+        population=population,
+        population_label=population_label,
+        population_source_id=source_id(population_source_key),
+        ultimatum=ultimatum,
+        ultimatum_source_id=source_id(ultimatum_source_key),
+        created_at=utcnow(),
     )
     uow.session.add(letter)
     uow.flush()
     audit.record(
-        uow=uow, action="add", entity="letter", entity_id=letter.id, letter_id=letter.id,
-        summary=f"letter {slug} added", source_id=letter.source_id,
-        after={"slug": slug, "title": letter.title, "addressed_to": letter.addressed_to,
-               "date": iso(dated), "population": population},
+        uow=uow,
+        action="add",
+        entity="letter",
+        entity_id=letter.id,
+        letter_id=letter.id,
+        summary=f"letter {slug} added",
+        source_id=letter.source_id,
+        after={
+            "slug": slug,
+            "title": letter.title,
+            "addressed_to": letter.addressed_to,
+            "date": iso(dated),
+            "population": population,
+        },
     )
     return letter, True
 
@@ -105,9 +126,9 @@ def add_letter(
 def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
     session = uow.session
     named = session.scalar(
-        select(func.count()).select_from(Signature).where(
-            Signature.letter_id == letter.id, Signature.status != "retracted"
-        )
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.letter_id == letter.id, Signature.status != "retracted")
     )
     counts = session.scalar(
         select(func.count()).select_from(ReportedCount).where(ReportedCount.letter_id == letter.id)
@@ -118,11 +139,17 @@ def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
         else None
     )
     return LetterInfo(
-        slug=letter.slug, title=letter.title, addressed_to=letter.addressed_to,
-        dated=letter.dated, first_published_by=letter.first_published_by,
-        population=letter.population, population_label=letter.population_label,
-        population_source=population_source, ultimatum=letter.ultimatum,
-        named=named or 0, counts=counts or 0,
+        slug=letter.slug,
+        title=letter.title,
+        addressed_to=letter.addressed_to,
+        dated=letter.dated,
+        first_published_by=letter.first_published_by,
+        population=letter.population,
+        population_label=letter.population_label,
+        population_source=population_source,
+        ultimatum=letter.ultimatum,
+        named=named or 0,
+        counts=counts or 0,
     )
 
 

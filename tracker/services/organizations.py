@@ -41,8 +41,13 @@ def ensure_organization(*, uow: UnitOfWork, name: str, source_id: int) -> Organi
     uow.session.add(organization)
     uow.flush()
     audit.record(
-        uow=uow, action="add", entity="organization", entity_id=organization.id,
-        summary=f"organization {name} added", source_id=source_id, after={"name": name},
+        uow=uow,
+        action="add",
+        entity="organization",
+        entity_id=organization.id,
+        summary=f"organization {name} added",
+        source_id=source_id,
+        after={"name": name},
     )
     return organization
 
@@ -57,13 +62,20 @@ def add_organization_alias(
         return False
     uow.session.add(
         OrganizationAlias(
-            organization_id=organization.id, alias=alias, alias_key=key, kind=kind,
+            organization_id=organization.id,
+            alias=alias,
+            alias_key=key,
+            kind=kind,
             source_id=source_id,
         )
     )
     audit.record(
-        uow=uow, action="alias", entity="organization", entity_id=organization.id,
-        summary=f"{alias!r} recorded as a {kind} of {organization.name}", source_id=source_id,
+        uow=uow,
+        action="alias",
+        entity="organization",
+        entity_id=organization.id,
+        summary=f"{alias!r} recorded as a {kind} of {organization.name}",
+        source_id=source_id,
         after={"alias": alias, "kind": kind},
     )
     return True

@@ -52,7 +52,9 @@ def exact_matches(*, uow: UnitOfWork, key: str) -> list[Person]:
     session = uow.session
     by_alias = select(Alias.person_id).where(Alias.alias_key == key)
     people = session.scalars(
-        select(Person).where(or_(Person.name_key == key, Person.id.in_(by_alias))).order_by(Person.id)
+        select(Person)
+        .where(or_(Person.name_key == key, Person.id.in_(by_alias)))
+        .order_by(Person.id)
     ).all()
     return list(people)
 
@@ -77,13 +79,13 @@ def near_misses(*, uow: UnitOfWork, key: str, exclude: Iterable[int] = ()) -> li
             _blocking_filter(key, Person.last_key, Person.first_key)  # type: ignore[arg-type]
         )
     )
-    candidates.extend(rows.tuples())
+    candidates.extend((row[0], row[1], row[2], row[3]) for row in rows)
     rows = session.execute(
         select(Alias.person_id, Person.name, Alias.alias, Alias.alias_key)
         .join(Person, Person.id == Alias.person_id)
         .where(_blocking_filter(key, Alias.last_key, Alias.first_key))  # type: ignore[arg-type]
     )
-    candidates.extend(rows.tuples())
+    candidates.extend((row[0], row[1], row[2], row[3]) for row in rows)
     skip = set(exclude)
     best: dict[int, NearMiss] = {}
     for person_id, name, matched, other_key in candidates:
@@ -110,9 +112,10 @@ def resolve_existing(*, uow: UnitOfWork, name: str, hint: str = "") -> Person:
         return matches[0]
     if len(matches) > 1:
         listed = ", ".join(f"{p.name} (#{p.id})" for p in matches)
-        raise Conflict(f"'{display}' matches several people: {listed}; name one as #ID", [
-            f"#{p.id}" for p in matches
-        ])
+        raise Conflict(
+            f"'{display}' matches several people: {listed}; name one as #ID",
+            [f"#{p.id}" for p in matches],
+        )
     suggestions = near_misses(uow=uow, key=key)[:MAX_SUGGESTIONS]
     maybe = f"; did you mean {_quoted(suggestions)}?" if suggestions else ""
     raise NotFound(f"unknown person '{display}'{maybe}{hint}")
@@ -171,28 +174,39 @@ def resolve_for_new_fact(
                 "Re-run with --same-as NAME to attach it, or --new-person if it is someone else",
                 [miss.name for miss in misses],
             )
-    return Resolution(create_person(uow=uow, name=display, source_id=source_id, note=note), True, False)
+    return Resolution(
+        create_person(uow=uow, name=display, source_id=source_id, note=note), True, False
+    )
 
 
 def create_person(*, uow: UnitOfWork, name: str, source_id: int, note: str | None = None) -> Person:
     key = name_key(name)
     blocks = blocking_keys(key)
     person = Person(
-        name=name, name_key=key, last_key=blocks.last, first_key=blocks.first, note=note,
-        source_id=source_id, created_at=utcnow(),
+        name=name,
+        name_key=key,
+        last_key=blocks.last,
+        first_key=blocks.first,
+        note=note,
+        source_id=source_id,
+        created_at=utcnow(),
     )
     uow.session.add(person)
     uow.flush()
     audit.record(
-        uow=uow, action="add", entity="person", entity_id=person.id, person_id=person.id,
-        summary=f"person {name} added", source_id=source_id, after={"name": name, "note": note},
+        uow=uow,
+        action="add",
+        entity="person",
+        entity_id=person.id,
+        person_id=person.id,
+        summary=f"person {name} added",
+        source_id=source_id,
+        after={"name": name, "note": note},
     )
     return person
 
 
-def add_alias(
-    *, uow: UnitOfWork, person: Person, alias: str, kind: str, source_id: int
-) -> bool:
+def add_alias(*, uow: UnitOfWork, person: Person, alias: str, kind: str, source_id: int) -> bool:
     """Record another spelling of a person's name; False when it is already known."""
     if kind not in ALIAS_KINDS:
         raise BadInput(f"unknown alias kind '{kind}'; use one of {', '.join(ALIAS_KINDS)}")
@@ -210,14 +224,25 @@ def add_alias(
         raise Conflict(f"'{alias}' already names {listed}; an alias must not name two people")
     blocks = blocking_keys(key)
     row = Alias(
-        person_id=person.id, alias=alias, alias_key=key, last_key=blocks.last,
-        first_key=blocks.first, kind=kind, source_id=source_id, created_at=utcnow(),
+        person_id=person.id,
+        alias=alias,
+        alias_key=key,
+        last_key=blocks.last,
+        first_key=blocks.first,
+        kind=kind,
+        source_id=source_id,
+        created_at=utcnow(),
     )
     session.add(row)
     uow.flush()
     audit.record(
-        uow=uow, action="alias", entity="person", entity_id=person.id, person_id=person.id,
-        summary=f"{alias!r} recorded as a {kind} of {person.name}", source_id=source_id,
+        uow=uow,
+        action="alias",
+        entity="person",
+        entity_id=person.id,
+        person_id=person.id,
+        summary=f"{alias!r} recorded as a {kind} of {person.name}",
+        source_id=source_id,
         after={"alias": alias, "kind": kind},
     )
     return True

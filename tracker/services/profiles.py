@@ -33,8 +33,13 @@ def person_profile(*, uow: UnitOfWork, person: Person) -> dict[str, Any]:
         .order_by(Letter.slug)
     ):
         events = [
-            {"from": e.from_status, "to": e.to_status, "reason": e.reason, "at": iso(e.at),
-             "source": key}
+            {
+                "from": e.from_status,
+                "to": e.to_status,
+                "reason": e.reason,
+                "at": iso(e.at),
+                "source": key,
+            }
             for e, key in session.execute(
                 select(SignatureEvent, Source.key)
                 .join(Source, Source.id == SignatureEvent.source_id)
@@ -42,11 +47,17 @@ def person_profile(*, uow: UnitOfWork, person: Person) -> dict[str, Any]:
                 .order_by(SignatureEvent.id)
             )
         ]
-        signatures.append({
-            "letter": slug, "status": signature.status, "position": signature.position,
-            "as_written": signature.as_written, "signed_at": iso(signature.signed_at),
-            "source": source, "changes": events,
-        })
+        signatures.append(
+            {
+                "letter": slug,
+                "status": signature.status,
+                "position": signature.position,
+                "as_written": signature.as_written,
+                "signed_at": iso(signature.signed_at),
+                "source": source,
+                "changes": events,
+            }
+        )
     source_key = session.scalar(select(Source.key).where(Source.id == person.source_id))
     return {
         "name": person.name,

@@ -31,8 +31,12 @@ class RoleInfo:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "person": self.person, "title": self.title, "organization": self.organization,
-            "start": iso(self.starts_on), "end": iso(self.ends_on), "source": self.source,
+            "person": self.person,
+            "title": self.title,
+            "organization": self.organization,
+            "start": iso(self.starts_on),
+            "end": iso(self.ends_on),
+            "source": self.source,
             "end_source": self.end_source,
         }
 
@@ -63,7 +67,9 @@ def add_role(
     org = ensure_organization(uow=uow, name=organization, source_id=source.id)
     existing = uow.session.scalar(
         select(Role).where(
-            Role.person_id == person.id, Role.organization_id == org.id, Role.title == title,
+            Role.person_id == person.id,
+            Role.organization_id == org.id,
+            Role.title == title,
             Role.starts_on.is_(None) if starts_on is None else Role.starts_on == starts_on,
         )
     )
@@ -71,15 +77,25 @@ def add_role(
     if existing is not None:
         return info, False
     role = Role(
-        person_id=person.id, organization_id=org.id, title=title, starts_on=starts_on,
-        ends_on=ends_on, source_id=source.id, end_source_id=source.id if ends_on else None,
+        person_id=person.id,
+        organization_id=org.id,
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        source_id=source.id,
+        end_source_id=source.id if ends_on else None,
         created_at=utcnow(),
     )
     uow.session.add(role)
     uow.flush()
     audit.record(
-        uow=uow, action="add", entity="role", entity_id=role.id, person_id=person.id,
-        summary=f"{person.name}: {title} at {org.name}", source_id=source.id,
+        uow=uow,
+        action="add",
+        entity="role",
+        entity_id=role.id,
+        person_id=person.id,
+        summary=f"{person.name}: {title} at {org.name}",
+        source_id=source.id,
         after=info.as_dict(),
     )
     return info, True
@@ -121,12 +137,22 @@ def end_role(
     role.end_source_id = source.id
     uow.flush()
     audit.record(
-        uow=uow, action="end", entity="role", entity_id=role.id, person_id=person.id,
+        uow=uow,
+        action="end",
+        entity="role",
+        entity_id=role.id,
+        person_id=person.id,
         summary=f"{person.name}: {role.title} at {org.name} ended {iso(ends_on)}",
-        source_id=source.id, before={"end": None}, after={"end": iso(ends_on)},
+        source_id=source.id,
+        before={"end": None},
+        after={"end": iso(ends_on)},
     )
     return RoleInfo(
-        person.name, role.title, org.name, role.starts_on, ends_on,
+        person.name,
+        role.title,
+        org.name,
+        role.starts_on,
+        ends_on,
         uow.session.scalar(select(Source.key).where(Source.id == role.source_id)) or "",
         source.key,
     )

@@ -36,8 +36,12 @@ class SignatoryRow:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "name": self.name, "person_id": self.person_id, "position": self.position,
-            "status": self.status, "signed_at": iso(self.signed_at), "source": self.source,
+            "name": self.name,
+            "person_id": self.person_id,
+            "position": self.position,
+            "status": self.status,
+            "signed_at": iso(self.signed_at),
+            "source": self.source,
             "as_written": self.as_written,
         }
 
@@ -80,16 +84,33 @@ def add_signatory(
     if existing is not None:
         return AddResult(person.name, person.id, False, found.alias_added, False, existing.status)
     signature = Signature(
-        letter_id=letter.id, person_id=person.id, position=position, as_written=name.strip(),
-        status=status, signed_at=signed_at, source_id=source.id, created_at=utcnow(),
+        letter_id=letter.id,
+        person_id=person.id,
+        position=position,
+        as_written=name.strip(),
+        status=status,
+        signed_at=signed_at,
+        source_id=source.id,
+        created_at=utcnow(),
     )
     uow.session.add(signature)
     uow.flush()
     audit.record(
-        uow=uow, action="sign", entity="signature", entity_id=signature.id, letter_id=letter.id,
-        person_id=person.id, summary=f"{person.name} signed {slug}", source_id=source.id,
-        after={"letter": slug, "name": person.name, "as_written": signature.as_written,
-               "position": position, "status": status},
+        uow=uow,
+        action="sign",
+        entity="signature",
+        entity_id=signature.id,
+        letter_id=letter.id,
+        person_id=person.id,
+        summary=f"{person.name} signed {slug}",
+        source_id=source.id,
+        after={
+            "letter": slug,
+            "name": person.name,
+            "as_written": signature.as_written,
+            "position": position,
+            "status": status,
+        },
     )
     return AddResult(person.name, person.id, found.created, found.alias_added, True, status)
 
@@ -104,8 +125,13 @@ def list_signatories(
     letter = get_letter(uow=uow, slug=slug)
     query = (
         select(
-            Person.name, Person.id, Signature.position, Signature.status, Signature.signed_at,
-            Source.key, Signature.as_written,
+            Person.name,
+            Person.id,
+            Signature.position,
+            Signature.status,
+            Signature.signed_at,
+            Source.key,
+            Signature.as_written,
         )
         .join(Person, Person.id == Signature.person_id)
         .join(Source, Source.id == Signature.source_id)
@@ -116,7 +142,7 @@ def list_signatories(
         query = query.where(Signature.status == status)
     elif not include_all:
         query = query.where(Signature.status != "retracted")
-    return [SignatoryRow(*row) for row in uow.session.execute(query).tuples()]
+    return [SignatoryRow(*row) for row in uow.session.execute(query)]
 
 
 def _signature_of(uow: UnitOfWork, slug: str, name: str) -> tuple[Signature, Person]:
@@ -153,15 +179,25 @@ def change_status(
     now = utcnow()
     uow.session.add(
         SignatureEvent(
-            signature_id=signature.id, from_status=before, to_status=to, reason=reason, at=now,
+            signature_id=signature.id,
+            from_status=before,
+            to_status=to,
+            reason=reason,
+            at=now,
             source_id=source.id,
         )
     )
     uow.flush()
     audit.record(
-        uow=uow, action="retract" if to == "retracted" else "status", entity="signature",
-        entity_id=signature.id, letter_id=signature.letter_id, person_id=person.id,
+        uow=uow,
+        action="retract" if to == "retracted" else "status",
+        entity="signature",
+        entity_id=signature.id,
+        letter_id=signature.letter_id,
+        person_id=person.id,
         summary=f"{person.name} on {slug}: {before} -> {to}" + (f" ({reason})" if reason else ""),
-        source_id=source.id, before={"status": before}, after={"status": to, "reason": reason},
+        source_id=source.id,
+        before={"status": before},
+        after={"status": to, "reason": reason},
     )
     return before, to

@@ -27,14 +27,24 @@ class SourceInfo:
     @classmethod
     def of(cls, source: Source) -> SourceInfo:
         return cls(
-            source.key, source.title, source.publisher, source.url, source.published_on,
-            source.language, source.note,
+            source.key,
+            source.title,
+            source.publisher,
+            source.url,
+            source.published_on,
+            source.language,
+            source.note,
         )
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "key": self.key, "title": self.title, "publisher": self.publisher, "url": self.url,
-            "date": iso(self.published_on), "language": self.language, "note": self.note,
+            "key": self.key,
+            "title": self.title,
+            "publisher": self.publisher,
+            "url": self.url,
+            "date": iso(self.published_on),
+            "language": self.language,
+            "note": self.note,
         }
 
 
@@ -71,15 +81,26 @@ def add_source(
             return SourceInfo.of(existing), False
         raise BadInput(f"source '{key}' already exists; see `tracker source list`")
     source = Source(
-        key=key, title=title.strip(), publisher=publisher, url=url, published_on=published_on,
-        language=language, note=note, created_at=utcnow(),
+        key=key,
+        title=title.strip(),
+        publisher=publisher,
+        url=url,
+        published_on=published_on,
+        language=language,
+        note=note,
+        created_at=utcnow(),
     )
     uow.session.add(source)
     uow.flush()
     info = SourceInfo.of(source)
     audit.record(
-        uow=uow, action="add", entity="source", entity_id=source.id,
-        summary=f"source {key} added", source_id=source.id, after=info.as_dict(),
+        uow=uow,
+        action="add",
+        entity="source",
+        entity_id=source.id,
+        summary=f"source {key} added",
+        source_id=source.id,
+        after=info.as_dict(),
     )
     return info, True
 

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import Tracker
+from tracker.cli.app import app
+
+
+def test_init_on_a_new_file_then_again(tmp_path: Path) -> None:
+    tracker = Tracker(f"sqlite:///{tmp_path / 'new.db'}")
+    assert "revision 0001 (was empty)" in tracker.ok("init")
+    assert "up to date" in tracker.ok("init")
+    assert tracker.ok("db", "current").startswith("0001 (head)")
+    assert "0001 (head)" in tracker.ok("db", "history")
+
+
+def test_db_downgrade_and_upgrade(tmp_path: Path) -> None:
+    tracker = Tracker(f"sqlite:///{tmp_path / 'new.db'}")
+    tracker.ok("init")
+    assert "at revision base" in tracker.ok("db", "downgrade", "base")
+    assert "empty" in tracker.ok("db", "current")
+    assert "at revision 0001" in tracker.ok("db", "upgrade")
+    result = tracker("db", "downgrade", "nonsense")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot downgrade")
+
+
+def test_commands_refuse_an_uninitialised_database(tmp_path: Path) -> None:
+    result = Tracker(f"sqlite:///{tmp_path / 'none.db'}")("letter", "list")
+    assert result.exit_code == 2
+    assert "not initialised; run `tracker init`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite:////nonexistent/dir/x.db", "cannot use the database"),
+        ("postgresql://nobody@127.0.0.1:1/none", "cannot use the database"),
+        ("not a url", "is not a database URL"),
+        ("mysql://x@localhost/db", "unsupported database"),
+    ],
+)
+def test_unreachable_or_bad_database_url(url: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["--db", url, "init"])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_quickstart_in_an_empty_folder_twice(db_url: str, tmp_path: Path) -> None:
+    tracker = Tracker(db_url)
+    reports = tmp_path / "reports"
+    for _ in range(2):
+        out = tracker.ok("quickstart", "--reports", str(reports))
+        assert "population         770" in out
+        assert "latest count       up to 500" in out
+        assert "named signatories  12" in out
+    assert (reports / "tally.csv").read_text().count("\n") == 2
+    assert tracker.scalar("SELECT count(*) FROM signatures") == 12
+    assert tracker.scalar("SELECT count(*) FROM reported_counts") == 1
+
+
+def test_database_url_from_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = CliRunner(env={"TRACKER_DATABASE_URL": url}).invoke(app, ["init"])
+    assert result.exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["--version"]).stdout.startswith("tracker ")
+    assert "Track open letters" in runner.invoke(app, ["--help"]).stdout
+
+
+def _commands(group, prefix=()):  # type: ignore[no-untyped-def]
+    import typer.main
+
+    command = typer.main.get_command(group) if not prefix else group
+    for name, sub in getattr(command, "commands", {}).items():
+        yield (*prefix, name)
+        yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    commands = list(_commands(app))
+    assert len(commands) > 30
+    for path in commands:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert "Usage" in result.stdout
+
+
+def test_python_dash_m_tracker_works(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ},
+    )
+    assert done.stdout.startswith("tracker ")
+
+
+def test_json_of_letter_list(seeded: Tracker) -> None:
+    (letter,) = json.loads(seeded.ok("letter", "list", "--format", "json"))
+    assert letter["slug"] == "openai-board-2023"
+    assert letter["population"] == 770
+    assert letter["named_signatories"] == 12

@@ -1,0 +1,115 @@
+"""Real databases for every test: a fresh SQLite file per test, and PostgreSQL when
+TRACKER_TEST_DATABASE_URL names a server (CI sets it; without it those tests skip)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from tracker.cli.app import app
+from tracker.db import migrations
+from tracker.db.engine import make_engine
+from tracker.db.models import Base
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+needs_postgres = pytest.mark.skipif(
+    not PG_URL, reason="set TRACKER_TEST_DATABASE_URL to run the PostgreSQL tests"
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+def _pg_reset(engine: Engine) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine]:
+    if not PG_URL:
+        pytest.skip("set TRACKER_TEST_DATABASE_URL to run the PostgreSQL tests")
+    engine = make_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    migrations.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "tracker.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    engine = request.getfixturevalue("pg_engine")
+    _pg_reset(engine)
+    return PG_URL  # type: ignore[return-value]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "tracker.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+class Tracker:
+    """Runs `tracker --db URL ...` through Typer's CliRunner."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return self.runner.invoke(app, ["--db", self.url, *args], input=input)
+
+    def ok(self, *args: str) -> str:
+        result = self(*args)
+        assert result.exit_code == 0, f"{args}: {result.exit_code} {result.stdout} {result.stderr}"
+        return result.stdout
+
+    def engine(self) -> Engine:
+        return make_engine(self.url)
+
+    def scalar(self, sql: str, **params: object) -> object:
+        engine = self.engine()
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def tracker(db_url: str) -> Tracker:
+    return Tracker(db_url)
+
+
+@pytest.fixture
+def seeded(tracker: Tracker) -> Tracker:
+    tracker.ok("seed")
+    return tracker
+
+
+@pytest.fixture
+def sqlite_tracker(sqlite_url: str) -> Tracker:
+    return Tracker(sqlite_url)

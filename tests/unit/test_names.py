@@ -1,0 +1,119 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker.domain.matching import likeness
+from tracker.domain.names import MAX_NAME_LENGTH, clean_display_name, name_key
+from tracker.errors import BadInput
+
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+    "\u00ad",
+]
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("IIya Sutskever", "IIYA SUTSKEVER"),  # case
+        ("Mira\u200b Murati", "Mira Murati"),  # zero-width space
+        ("  Mira   Murati ", "Mira Murati"),  # white space
+        ("\u202eMira Murati\u202c", "Mira Murati"),  # bidi override
+        ("Mіra Murati", "Mira Murati"),  # Cyrillic і
+        ("Mirа Murаti", "Mira Murati"),  # Cyrillic а
+        ("Ｍｉｒａ Ｍｕｒａｔｉ", "Mira Murati"),  # full-width (NFKC)
+        ("OpenAI", "0penAI"),  # digit zero looks like O
+        ("Mark Chen", "Mark Chen"),
+    ],
+)
+def test_spellings_with_the_same_key(variant: str, canonical: str) -> None:
+    assert name_key(variant) == name_key(canonical)
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical", "reason"),
+    [
+        ("llya Sutskever", "Ilya Sutskever", "l/I confusion"),
+        ("IIya Sutskever", "Ilya Sutskever", "l/I confusion"),
+        ("Ilya Stutskever", "Ilya Sutskever", "edit distance 1"),
+        ("Greg Blockman", "Greg Brockman", "edit distance 1"),
+        ("OpenAl", "OpenAI", "l/I confusion"),
+        ("Sutskever Ilya", "Ilya Sutskever", "token order"),
+        ("I. Sutskever", "Ilya Sutskever", "initials"),
+        ("Bob Mcgrew", "Bob McGrew", "same key"),
+    ],
+)
+def test_seed_spellings_are_near_misses(variant: str, canonical: str, reason: str) -> None:
+    found = likeness(name_key(variant), name_key(canonical))
+    assert found is not None
+    assert found.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Tandai Chen", "Mark Chen"),
+        ("Che Chang", "Mark Chen"),
+        ("Sam Altman", "Adam D'Angelo"),
+        ("Anna Makanju", "Alec Radford"),
+    ],
+)
+def test_different_people_are_not_near_misses(a: str, b: str) -> None:
+    assert likeness(name_key(a), name_key(b)) is None
+
+
+@given(st.text(max_size=40))
+def test_key_is_idempotent(text: str) -> None:
+    key = name_key(text)
+    assert name_key(key) == key
+
+
+names = st.text(
+    alphabet=st.characters(categories=("Lu", "Ll", "Zs"), max_codepoint=0x24F),
+    min_size=1,
+    max_size=30,
+)
+
+
+@given(names, st.lists(st.sampled_from(INVISIBLE), max_size=4), st.data())
+def test_invisible_characters_never_change_the_key(name: str, extra: list[str], data) -> None:  # type: ignore[no-untyped-def]
+    chars = list(name)
+    for invisible in extra:
+        chars.insert(data.draw(st.integers(0, len(chars))), invisible)
+    assert name_key("".join(chars)) == name_key(name)
+
+
+@given(names)
+def test_changing_case_never_changes_the_key(name: str) -> None:
+    assert name_key(name.upper()) == name_key(name.lower()) == name_key(name)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("\u200b\u200b", "empty"),
+        ("x" * (MAX_NAME_LENGTH + 1), "limit"),
+        ("Mira\x00Murati", r"U\+0000"),
+        ("Mira\x07", r"U\+0007"),
+        ("Mira\nMurati", "line break"),
+    ],
+)
+def test_bad_names_are_refused(raw: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        clean_display_name(raw)
+
+
+def test_names_are_kept_as_written() -> None:
+    assert clean_display_name("  Adam D'Angelo ") == "Adam D'Angelo"
+    assert clean_display_name("Mira\u200bMurati") == "Mira\u200bMurati"
