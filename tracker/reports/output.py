@@ -47,10 +47,12 @@ def atomic_file(
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
     safe = frame.copy()
     for column in safe.columns:
         series = safe[column]
-        if series.dtype == object or str(series.dtype).startswith("string"):
+        if is_object_dtype(series.dtype) or is_string_dtype(series.dtype):
             text = series.astype("string")
             risky = text.str.contains(_TRIGGER_PATTERN, regex=True, na=False)
             if risky.any():
@@ -118,7 +120,7 @@ def datapackage(
         for report in reports
     ]
     return {
-        "profile": "tabular-data-package",
+        "profile": "data-package",  # the chart is a resource too, so not tabular-only
         "name": slug,
         "title": title,
         "description": "Reports of signatory-tracker. Text cells that began with =, +, -, @, a tab "

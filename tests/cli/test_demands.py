@@ -1,0 +1,202 @@
+"""Invented scenarios after the letter's date, entered through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Tracker
+
+SLUG = "openai-board-2023"
+
+
+def _status(t: Tracker, as_of: str) -> dict[str, str]:
+    report = json.loads(t.ok("demand", "status", SLUG, "--as-of", as_of, "-f", "json"))
+    return {d["key"]: d["status"] for d in report["demands"]}
+
+
+def _role(t: Tracker, *args: str) -> None:
+    t.ok("person", "role", *args, "--source", "public-record")
+
+
+def test_right_after_seeding_all_pending(seeded: Tracker) -> None:
+    assert set(_status(seeded, "2023-11-20").values()) == {"pending"}
+    result = seeded("demand", "check", SLUG, "--as-of", "2023-11-20")
+    assert result.exit_code == 1
+    assert "board-resigns: pending" in result.stdout
+
+
+def test_a_sequence_of_role_changes(seeded: Tracker) -> None:
+    # Two of four board members leave: partially met.
+    for name in ("Helen Toner", "Tasha McCauley"):
+        _role(
+            seeded, "end", name, "--title", "Board member", "--org", "OpenAI", "--end", "2023-11-29"
+        )
+    assert _status(seeded, "2023-11-28")["board-resigns"] == "pending"
+    assert _status(seeded, "2023-11-29")["board-resigns"] == "partially-met"
+    # An insider joins the board: not independent.
+    _role(
+        seeded,
+        "add",
+        "Brad Lightcap",
+        "--title",
+        "Board member",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-11-25",
+    )
+    assert _status(seeded, "2023-11-30")["independent-directors"] == "pending"
+    # Someone who is not an example candidate is appointed: counts.
+    seeded.ok("person", "add", "Larry Summers", "--source", "public-record")
+    _role(
+        seeded,
+        "add",
+        "Larry Summers",
+        "--title",
+        "Board member",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-11-29",
+    )
+    assert _status(seeded, "2023-11-30")["independent-directors"] == "partially-met"
+    # A role that starts after D does not count yet.
+    _role(
+        seeded,
+        "add",
+        "Bret Taylor",
+        "--title",
+        "Board member",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-12-05",
+    )
+    assert _status(seeded, "2023-11-30")["independent-directors"] == "partially-met"
+    assert _status(seeded, "2023-12-05")["independent-directors"] == "met"
+    # Reinstatement into a different role does not count.
+    _role(
+        seeded,
+        "add",
+        "Greg Brockman",
+        "--title",
+        "Chairman of the board",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-11-29",
+    )
+    _role(
+        seeded,
+        "add",
+        "Sam Altman",
+        "--title",
+        "Chief Executive Officer",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-11-29",
+    )
+    assert _status(seeded, "2023-11-30")["reinstate"] == "partially-met"
+    _role(
+        seeded,
+        "add",
+        "Greg Brockman",
+        "--title",
+        "President",
+        "--org",
+        "OpenAI",
+        "--start",
+        "2023-11-30",
+    )
+    assert _status(seeded, "2023-11-30")["reinstate"] == "met"
+    report = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-12-05", "-f", "json"))
+    resign = report["demands"][0]
+    assert "left: Helen Toner, Tasha McCauley" in resign["reason"]
+    assert report["ultimatum"]["state"] == "active"
+    assert {"key": "public-record", "title": resign["sources"][0]["title"]} in resign["sources"]
+
+
+def test_recorded_outcome_overrides_the_derived_status(seeded: Tracker) -> None:
+    seeded.ok(
+        "demand",
+        "record",
+        SLUG,
+        "board-resigns",
+        "--outcome",
+        "met",
+        "--as-of",
+        "2023-11-22",
+        "--source",
+        "public-record",
+        "--note",
+        "New board announced",
+    )
+    before = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-11-21", "-f", "json"))
+    after = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-11-22", "-f", "json"))
+    assert before["demands"][0]["status"] == "pending"
+    assert not before["demands"][0]["overridden_by_outcome"]
+    demand = after["demands"][0]
+    assert demand["status"] == "met"
+    assert demand["overridden_by_outcome"]
+    assert demand["derived_status"] == "pending"
+    assert "the facts alone say pending" in demand["reason"]
+
+
+def test_every_demand_met_averts_the_ultimatum(seeded: Tracker) -> None:
+    for key in ("board-resigns", "independent-directors", "reinstate"):
+        seeded.ok(
+            "demand",
+            "record",
+            SLUG,
+            key,
+            "--outcome",
+            "met",
+            "--as-of",
+            "2023-11-22",
+            "--source",
+            "public-record",
+        )
+    assert seeded("demand", "check", SLUG, "--as-of", "2023-11-22").exit_code == 0
+    report = json.loads(seeded.ok("demand", "status", "--as-of", "2023-11-22", "-f", "json"))
+    assert report["ultimatum"]["state"] == "averted"
+
+
+def test_bad_demand_input(seeded: Tracker) -> None:
+    for args, message in [
+        (
+            [
+                "demand",
+                "record",
+                SLUG,
+                "nope",
+                "--outcome",
+                "met",
+                "--as-of",
+                "2023-11-22",
+                "--source",
+                "public-record",
+            ],
+            "unknown demand 'nope'",
+        ),
+        (
+            [
+                "demand",
+                "record",
+                SLUG,
+                "reinstate",
+                "--outcome",
+                "done",
+                "--as-of",
+                "2023-11-22",
+                "--source",
+                "public-record",
+            ],
+            "unknown outcome 'done'",
+        ),
+        (["demand", "status", "nope"], "unknown letter"),
+        (["demand", "status", SLUG, "--as-of", "2023-11-01"], "before the letter's date"),
+    ]:
+        result = seeded(*args)
+        assert result.exit_code == 2, args
+        assert message in result.stderr

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from tests.conftest import Tracker
+
+SLUG = "openai-board-2023"
+
+
+def test_tally_golden(seeded: Tracker) -> None:
+    (row,) = json.loads(seeded.ok("report", "tally", SLUG, "--as-of", "2023-11-21", "-f", "json"))
+    assert row["population"] == 770
+    assert row["reported"] == 500
+    assert row["qualifier"] == "up-to"
+    assert row["named"] == 12
+    assert row["unnamed"] == 488
+    assert row["reported_share_of_population"] == 0.6494
+    assert row["named_share_of_reported"] == 0.024
+    assert row["named_share_of_population"] == 0.0156
+    assert row["reported_source"] == "seed-003"
+    assert row["population_source"] == "seed-003"
+
+
+def test_tally_before_any_count(tracker: Tracker) -> None:
+    tracker.ok("source", "add", "s", "--title", "S")
+    tracker.ok(
+        "letter",
+        "add",
+        "l",
+        "--title",
+        "L",
+        "--addressed-to",
+        "W",
+        "--date",
+        "2024-01-01",
+        "--population",
+        "10",
+        "--population-source",
+        "s",
+    )
+    (row,) = json.loads(tracker.ok("report", "tally", "l", "--as-of", "2024-01-02", "-f", "json"))
+    assert row["reported"] is None
+    assert row["named"] == 0
+    assert row["population"] == 10
+
+
+def test_hostile_names_round_trip_through_csv(seeded: Tracker) -> None:
+    hostile = [
+        '=HYPERLINK("http://x","y")',
+        "+1 Person",
+        "-2+3",
+        "@SUM(A1)",
+        'Quote "Q" Name',
+        "Comma, Name",
+        "Line\u2028Break",
+        "Bidi\u202eName",
+    ]
+    for name in hostile:
+        seeded.ok(
+            "signatory", "add", "--letter", SLUG, "--source", "seed-003", "--new-person", "--", name
+        )
+    text = seeded.ok("report", "signatories", SLUG)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 12 + len(hostile)
+    names = {row["name"] for row in rows}
+    for name in hostile:
+        expected = "'" + name if name[0] in "=+-@" else name
+        assert expected in names
+    assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
+
+
+def test_report_all_package_validates_and_chart_changes(seeded: Tracker, tmp_path: Path) -> None:
+    from frictionless import Package
+    from PIL import Image, ImageChops
+
+    first = tmp_path / "one"
+    seeded.ok("report", "all", SLUG, "--dir", str(first))
+    report = Package(str(first / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    chart = first / "chart.png"
+    assert 10_000 < chart.stat().st_size < 2_000_000
+    seeded.ok(
+        "count",
+        "add",
+        SLUG,
+        "650",
+        "--as-of",
+        "2023-11-21",
+        "--source",
+        "public-record",
+        "--qualifier",
+        "approximate",
+    )
+    second = tmp_path / "two"
+    seeded.ok("report", "all", SLUG, "--dir", str(second))
+    with Image.open(chart) as a, Image.open(second / "chart.png") as b:
+        assert a.size == b.size
+        assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None
+
+
+def test_unwritable_folder_is_one_line(seeded: Tracker, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = seeded("report", "all", SLUG, "--dir", str(blocker / "sub"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
