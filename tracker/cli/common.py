@@ -9,17 +9,19 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from tracker.db.engine import make_engine
-from tracker.db.uow import UnitOfWork
 from tracker.domain.text import terminal_safe
 from tracker.errors import DatabaseUnavailable, TrackerError
 from tracker.settings import database_url
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a command needs the database, not for --help
+    from sqlalchemy import Engine
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker.db.uow import UnitOfWork
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,6 +38,8 @@ class _State:
     _engine: Engine | None = None
 
     def engine(self) -> Engine:
+        from tracker.db.engine import make_engine
+
         if self._engine is None:
             self._engine = make_engine(database_url(self.db))
         return self._engine
@@ -50,6 +54,8 @@ state = _State()
 
 
 def _database_message(exc: DBAPIError) -> TrackerError:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
     text = str(exc.orig) if exc.orig is not None else str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if "locked" in first or "busy" in first:
@@ -76,7 +82,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except TrackerError as exc:
             raise fail(exc.message, exc.exit_code) from None
-        except DBAPIError as exc:
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            if not isinstance(exc, DBAPIError):
+                raise
             error = _database_message(exc)
             raise fail(error.message, error.exit_code) from None
 
@@ -86,6 +96,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def unit_of_work(*, readonly: bool = False, check_schema: bool = True) -> Iterator[UnitOfWork]:
     from tracker.db.migrations import require_current_schema
+    from tracker.db.uow import UnitOfWork
 
     engine = state.engine()
     if check_schema:
