@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from tracker.cli.common import (
@@ -123,6 +125,37 @@ def signatory_status(
         )
         uow.commit()
     say(f"{name.strip()} on {letter}: {before} -> {after}")
+
+
+@signatory_app.command("import")
+@handle_errors
+def signatory_import(
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="CSV, JSON lines or a text list; - for stdin."
+    ),
+    letter: str = LETTER,
+    source: str = SOURCE,
+    on_error: str = typer.Option("abort", "--on-error", help="abort (default) or skip."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", metavar="FILE", help="With --on-error skip: write bad rows here."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    encoding: str | None = typer.Option(None, "--encoding", metavar="E"),
+    fmt: str = typer.Option("auto", "--format", help="auto, csv, jsonl or text."),
+) -> None:
+    """Import a signatory list: all or nothing, and running it again changes nothing."""
+    from tracker.cli.importing import run_import
+
+    run_import(
+        file=file,
+        letter=letter,
+        source=source,
+        on_error=on_error,
+        rejects=rejects,
+        dry_run=dry_run,
+        encoding=encoding,
+        fmt=fmt,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,113 @@
+"""The terminal side of `signatory import`: the file, the progress bar, the rejects file."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from tracker.cli.common import note, say, unit_of_work
+from tracker.errors import BadInput
+from tracker.services.import_reader import COLUMNS, FORMATS, RowError
+
+
+@contextmanager
+def _open_input(file: str) -> Iterator[tuple[IO[bytes], str, int | None]]:
+    if file == "-":
+        yield sys.stdin.buffer, "<stdin>", None
+        return
+    path = Path(file)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    with handle:
+        yield handle, path.name, path.stat().st_size
+
+
+@contextmanager
+def _progress(total: int | None) -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]} rows"),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=total, rows=0)
+
+        def update(rows: int, done: int) -> None:
+            bar.update(task, completed=done, rows=rows)
+
+        yield update
+
+
+def run_import(
+    *,
+    file: str,
+    letter: str,
+    source: str,
+    on_error: str,
+    rejects: Path | None,
+    dry_run: bool,
+    encoding: str | None,
+    fmt: str,
+) -> None:
+    from tracker.reports.output import atomic_file
+    from tracker.services.importing import import_signatories
+
+    if fmt not in FORMATS:
+        raise BadInput(f"--format is one of {', '.join(FORMATS)}, not '{fmt}'")
+    if on_error not in ("abort", "skip"):
+        raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
+    if rejects is not None and on_error != "skip":
+        raise BadInput("--rejects needs --on-error skip")
+    with ExitStack() as stack:
+        handle, label, size = stack.enter_context(_open_input(file))
+        writer = None
+        if rejects is not None:
+            out = stack.enter_context(atomic_file(rejects))
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(["line", "reason", *COLUMNS])
+
+        def reject(error: RowError) -> None:
+            if writer is not None:
+                from tracker.csvsafe import neutralise
+
+                cells = [error.raw.get(column, "") for column in COLUMNS]
+                writer.writerow([error.line, error.reason, *(neutralise(c) for c in cells)])
+
+        progress = stack.enter_context(_progress(size))
+        with unit_of_work() as uow:
+            summary = import_signatories(
+                uow=uow,
+                slug=letter,
+                source_key=source,
+                stream=handle,
+                label=label,
+                fmt=fmt,
+                encoding=encoding,
+                on_error=on_error,
+                reject=reject,
+                progress=progress,
+            )
+            if not dry_run:
+                uow.commit()
+    prefix = "dry run, nothing written: " if dry_run else ""
+    say(f"{prefix}{summary.line()}")
+    for error in summary.errors:
+        note(f"rejected line {error.line}: {error.reason}")
+    if summary.near_misses:
+        note(
+            f"{summary.near_misses} new people resemble people already known; review them with "
+            f"`tracker person duplicates --letter {letter}`"
+        )

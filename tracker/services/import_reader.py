@@ -1,0 +1,283 @@
+"""Reading a signatory list, streamed: CSV with a header, JSON lines, or plain text with one name
+per line (a numbered list as articles print it: "1.Mira Murati", "2. Brad Lightcap",
+"3) Jason Kwon", "- Name").
+
+Bytes are decoded incrementally in the chosen encoding (UTF-8 with or without BOM by default;
+UTF-16 by its BOM); a byte sequence that is not valid stops the import with the line and byte
+where it broke. Cells stay text exactly as written ("NA", "007", "+44 20 ..." included).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from tracker.domain.dates import parse_datetime
+from tracker.domain.names import clean_display_name
+from tracker.errors import BadInput
+
+CHUNK = 1 << 20
+COLUMNS = ("name", "title", "organization", "signed_at", "position", "status")
+STATUSES = ("reported", "confirmed")
+FORMATS = ("auto", "csv", "jsonl", "text")
+_NUMBERED = re.compile(r"^\s*(?:(\d{1,9})\s*[.)]|[-*\u2022])\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    line: int
+    name: str
+    title: str | None
+    organization: str | None
+    signed_at: Any
+    position: int | None
+    status: str
+
+
+@dataclass(slots=True)
+class RowError:
+    line: int
+    reason: str
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+class Source:
+    """The bytes of the input, hashed as they are read."""
+
+    def __init__(self, handle: IO[bytes], *, encoding: str | None, label: str) -> None:
+        self.handle = handle
+        self.label = label
+        self.digest = hashlib.sha256()
+        self.bytes_read = 0
+        head = handle.read(CHUNK)
+        self._head = head
+        self.encoding = self._choose_encoding(head, encoding)
+
+    def _choose_encoding(self, head: bytes, explicit: str | None) -> str:
+        if explicit:
+            try:
+                codecs.lookup(explicit)
+            except LookupError:
+                raise BadInput(f"unknown encoding '{explicit}'") from None
+            return explicit
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if b"\x00" in head[:8192]:
+            raise BadInput(
+                f"{self.label} looks like a binary file (it contains NUL bytes); "
+                "give a CSV, JSON lines or text file, or pass --encoding for UTF-16 without a BOM"
+            )
+        return "utf-8"
+
+    def _chunks(self) -> Iterator[bytes]:
+        chunk = self._head
+        while chunk:
+            self.digest.update(chunk)
+            self.bytes_read += len(chunk)
+            yield chunk
+            chunk = self.handle.read(CHUNK)
+
+    def text_chunks(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+        offset = 0
+        lines = 1
+        for chunk in self._chunks():
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                position = offset + exc.start
+                line = lines + chunk[: exc.start].count(b"\n")
+                raise BadInput(
+                    f"{self.label} is not valid {self.encoding} at line {line}, byte {position}; "
+                    "pass --encoding (e.g. --encoding latin-1) if it uses another encoding"
+                ) from None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+            if text:
+                yield text
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise BadInput(
+                f"{self.label} ends in the middle of a {self.encoding} character (byte {offset}); "
+                "pass --encoding if it uses another encoding"
+            ) from None
+        if tail:
+            yield tail
+
+    def lines(self) -> Iterator[str]:
+        """Lines with their endings; only \\n ends a line (a U+2028 inside a name does not)."""
+        pending = ""
+        for text in self.text_chunks():
+            pending += text
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                yield line + "\n"
+        if pending:
+            yield pending
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _validate(line: int, raw: dict[str, Any]) -> ImportRow:
+    name = raw.get("name")
+    if name is None or (isinstance(name, str) and not name.strip()):
+        raise BadInput("the name is missing or empty")
+    if not isinstance(name, str):
+        raise BadInput(f"the name must be text, not {type(name).__name__}")
+    name = clean_display_name(name)
+    values: dict[str, Any] = {}
+    for column in ("title", "organization"):
+        value = raw.get(column)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            values[column] = None
+        else:
+            values[column] = clean_display_name(str(value), what=column)
+    signed = raw.get("signed_at")
+    values["signed_at"] = (
+        parse_datetime(str(signed), what="signed_at date") if signed not in (None, "") else None
+    )
+    position = raw.get("position")
+    if position in (None, ""):
+        values["position"] = None
+    else:
+        text = str(position).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise BadInput(f"the position '{position}' is not a whole number of 1 or more")
+        values["position"] = int(text)
+    if values["title"] and not values["organization"]:
+        raise BadInput("a title needs an organization (the role is recorded at one)")
+    status = raw.get("status") or "reported"
+    if status not in STATUSES:
+        raise BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
+    return ImportRow(
+        line,
+        name,
+        values["title"],
+        values["organization"],
+        values["signed_at"],
+        values["position"],
+        status,
+    )
+
+
+def _check_columns(columns: list[str]) -> None:
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise BadInput(
+            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"the known columns are {', '.join(COLUMNS)}"
+        )
+    if "name" not in columns:
+        raise BadInput(
+            f"the header has no 'name' column; the known columns are {', '.join(COLUMNS)}"
+        )
+    duplicated = {c for c in columns if columns.count(c) > 1}
+    if duplicated:
+        raise BadInput(f"the header repeats {', '.join(sorted(duplicated))}")
+
+
+RowResult = ImportRow | RowError
+
+
+def _csv_rows(source: Source) -> Iterator[RowResult]:
+    reader = csv.reader(source.lines(), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput(f"{source.label} is empty") from None
+    columns = [c.strip() for c in header]
+    _check_columns(columns)
+    width = len(columns)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RowError(reader.line_num, f"malformed CSV: {exc}")
+            continue
+        if not cells:
+            continue
+        line = reader.line_num
+        raw = dict(zip(columns, cells, strict=False))
+        if len(cells) != width:
+            yield RowError(line, f"{len(cells)} cells where the header has {width}", raw)
+            continue
+        yield _row(line, raw)
+
+
+def _row(line: int, raw: dict[str, Any]) -> RowResult:
+    try:
+        return _validate(line, raw)
+    except BadInput as exc:
+        return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
+
+
+def _jsonl_rows(source: Source) -> Iterator[RowResult]:
+    for line_no, line in enumerate(source.lines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RowError(line_no, f"not valid JSON: {exc.msg}", {"name": line.strip()[:300]})
+            continue
+        if not isinstance(raw, dict):
+            yield RowError(line_no, "each line must be a JSON object", {"name": line.strip()[:300]})
+            continue
+        unknown = [k for k in raw if k not in COLUMNS]
+        if unknown:
+            yield RowError(
+                line_no,
+                f"unknown key {', '.join(map(repr, unknown))}; "
+                f"the known keys are {', '.join(COLUMNS)}",
+                {k: str(v) for k, v in raw.items()},
+            )
+            continue
+        yield _row(line_no, raw)
+
+
+def _text_rows(source: Source) -> Iterator[RowResult]:
+    for line_no, line in enumerate(source.lines(), start=1):
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        match = _NUMBERED.match(text)
+        raw: dict[str, Any] = {"name": text}
+        if match:
+            raw = {"name": match.group(2), "position": match.group(1)}
+        yield _row(line_no, raw)
+
+
+def sniff_format(source: Source, name: str) -> str:
+    lowered = name.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    head = source._head[:4096].decode(source.encoding, errors="ignore").lstrip("\ufeff \t\r\n")
+    if head.startswith("{"):
+        return "jsonl"
+    first = head.split("\n", 1)[0].strip().lower()
+    if first == "name" or first.startswith("name,") or ",name" in first:
+        return "csv"
+    return "text"
+
+
+def read_rows(source: Source, fmt: str) -> Iterator[RowResult]:
+    if fmt == "csv":
+        return _csv_rows(source)
+    if fmt == "jsonl":
+        return _jsonl_rows(source)
+    return _text_rows(source)
