@@ -61,12 +61,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_letters')),
     sa.UniqueConstraint('slug', name=op.f('uq_letters_slug'))
     )
-    with op.batch_alter_table('letters', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_letters_population_source_id'), ['population_source_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_letters_source_id'), ['source_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_letters_ultimatum_carried_out_source_id'), ['ultimatum_carried_out_source_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_letters_ultimatum_source_id'), ['ultimatum_source_id'], unique=False)
-
     op.create_table('organizations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -76,9 +70,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('name_key', name=op.f('uq_organizations_name_key'))
     )
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_organizations_source_id'), ['source_id'], unique=False)
-
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -95,7 +86,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_people_first_key'), ['first_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_last_key'), ['last_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_name_key'), ['name_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_people_source_id'), ['source_id'], unique=False)
 
     op.create_table('aliases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -117,7 +107,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_aliases_alias_key'), ['alias_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_aliases_first_key'), ['first_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_aliases_last_key'), ['last_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_aliases_source_id'), ['source_id'], unique=False)
 
     op.create_table('demands',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,9 +128,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_demands')),
     sa.UniqueConstraint('letter_id', 'key', name=op.f('uq_demands_letter_id_key'))
     )
-    with op.batch_alter_table('demands', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_demands_source_id'), ['source_id'], unique=False)
-
     op.create_table('history',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -163,7 +149,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_history_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_letter_id'), ['letter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_history_source_id'), ['source_id'], unique=False)
 
     op.create_table('organization_aliases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -180,7 +165,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('organization_aliases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organization_aliases_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_organization_aliases_source_id'), ['source_id'], unique=False)
 
     op.create_table('reported_counts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -202,7 +186,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reported_counts', schema=None) as batch_op:
         batch_op.create_index('ix_reported_counts_letter_id_as_of', ['letter_id', 'as_of'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reported_counts_source_id'), ['source_id'], unique=False)
 
     op.create_table('roles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -223,10 +206,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roles'))
     )
     with op.batch_alter_table('roles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_roles_end_source_id'), ['end_source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_roles_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_roles_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_roles_source_id'), ['source_id'], unique=False)
 
     op.create_table('signatures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -249,7 +230,6 @@ def upgrade() -> None:
     with op.batch_alter_table('signatures', schema=None) as batch_op:
         batch_op.create_index('ix_signatures_letter_id_status', ['letter_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_signatures_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_signatures_source_id'), ['source_id'], unique=False)
 
     op.create_table('demand_candidates',
     sa.Column('demand_id', sa.Integer(), nullable=False),
@@ -260,9 +240,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['source_id'], ['sources.id'], name=op.f('fk_demand_candidates_source_id_sources')),
     sa.PrimaryKeyConstraint('demand_id', 'person_id', name=op.f('pk_demand_candidates'))
     )
-    with op.batch_alter_table('demand_candidates', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_demand_candidates_source_id'), ['source_id'], unique=False)
-
     op.create_table('demand_outcomes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('demand_id', sa.Integer(), nullable=False),
@@ -278,7 +255,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('demand_outcomes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_demand_outcomes_demand_id'), ['demand_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_demand_outcomes_source_id'), ['source_id'], unique=False)
 
     op.create_table('demand_targets',
     sa.Column('demand_id', sa.Integer(), nullable=False),
@@ -290,9 +266,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['source_id'], ['sources.id'], name=op.f('fk_demand_targets_source_id_sources')),
     sa.PrimaryKeyConstraint('demand_id', 'person_id', name=op.f('pk_demand_targets'))
     )
-    with op.batch_alter_table('demand_targets', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_demand_targets_source_id'), ['source_id'], unique=False)
-
     op.create_table('signature_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('signature_id', sa.Integer(), nullable=False),
@@ -309,10 +282,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('signature_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_signature_events_signature_id'), ['signature_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_signature_events_source_id'), ['source_id'], unique=False)
 
     # ### end Alembic commands ###
-
     _create_history_guards()
 
 
@@ -353,81 +324,53 @@ def downgrade() -> None:
     _drop_history_guards()
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('signature_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_signature_events_source_id'))
         batch_op.drop_index(batch_op.f('ix_signature_events_signature_id'))
 
     op.drop_table('signature_events')
-    with op.batch_alter_table('demand_targets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_demand_targets_source_id'))
-
     op.drop_table('demand_targets')
     with op.batch_alter_table('demand_outcomes', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_demand_outcomes_source_id'))
         batch_op.drop_index(batch_op.f('ix_demand_outcomes_demand_id'))
 
     op.drop_table('demand_outcomes')
-    with op.batch_alter_table('demand_candidates', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_demand_candidates_source_id'))
-
     op.drop_table('demand_candidates')
     with op.batch_alter_table('signatures', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_signatures_source_id'))
         batch_op.drop_index(batch_op.f('ix_signatures_person_id'))
         batch_op.drop_index('ix_signatures_letter_id_status')
 
     op.drop_table('signatures')
     with op.batch_alter_table('roles', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_roles_source_id'))
         batch_op.drop_index(batch_op.f('ix_roles_person_id'))
         batch_op.drop_index(batch_op.f('ix_roles_organization_id'))
-        batch_op.drop_index(batch_op.f('ix_roles_end_source_id'))
 
     op.drop_table('roles')
     with op.batch_alter_table('reported_counts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reported_counts_source_id'))
         batch_op.drop_index('ix_reported_counts_letter_id_as_of')
 
     op.drop_table('reported_counts')
     with op.batch_alter_table('organization_aliases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organization_aliases_source_id'))
         batch_op.drop_index(batch_op.f('ix_organization_aliases_organization_id'))
 
     op.drop_table('organization_aliases')
     with op.batch_alter_table('history', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_history_source_id'))
         batch_op.drop_index(batch_op.f('ix_history_person_id'))
         batch_op.drop_index(batch_op.f('ix_history_letter_id'))
         batch_op.drop_index(batch_op.f('ix_history_at'))
 
     op.drop_table('history')
-    with op.batch_alter_table('demands', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_demands_source_id'))
-
     op.drop_table('demands')
     with op.batch_alter_table('aliases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_aliases_source_id'))
         batch_op.drop_index(batch_op.f('ix_aliases_last_key'))
         batch_op.drop_index(batch_op.f('ix_aliases_first_key'))
         batch_op.drop_index(batch_op.f('ix_aliases_alias_key'))
 
     op.drop_table('aliases')
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_people_source_id'))
         batch_op.drop_index(batch_op.f('ix_people_name_key'))
         batch_op.drop_index(batch_op.f('ix_people_last_key'))
         batch_op.drop_index(batch_op.f('ix_people_first_key'))
 
     op.drop_table('people')
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organizations_source_id'))
-
     op.drop_table('organizations')
-    with op.batch_alter_table('letters', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_letters_ultimatum_source_id'))
-        batch_op.drop_index(batch_op.f('ix_letters_ultimatum_carried_out_source_id'))
-        batch_op.drop_index(batch_op.f('ix_letters_source_id'))
-        batch_op.drop_index(batch_op.f('ix_letters_population_source_id'))
-
     op.drop_table('letters')
     op.drop_table('sources')
     # ### end Alembic commands ###

@@ -50,7 +50,8 @@ class Base(DeclarativeBase):
 
 
 def _source_fk(nullable: bool = False) -> Mapped[int]:
-    return mapped_column(ForeignKey("sources.id"), nullable=nullable, index=True)
+    # Not indexed: nothing looks facts up by source, and every index slows bulk imports.
+    return mapped_column(ForeignKey("sources.id"), nullable=nullable)
 
 
 class Source(Base):

@@ -74,6 +74,8 @@ def clean_display_name(raw: str, *, what: str = "name") -> str:
     ignores them and the terminal shows them escaped.
     """
     name = raw.strip()
+    if name.isascii() and name.isprintable() and 0 < len(name) <= MAX_NAME_LENGTH:
+        return name  # the common case: nothing invisible, nothing to check further
     if not name or not name.translate(_invisible()).strip():
         raise BadInput(f"the {what} is empty")
     if len(name) > MAX_NAME_LENGTH:

@@ -129,46 +129,69 @@ class Source:
         return self.digest.hexdigest()
 
 
-def _validate(line: int, raw: dict[str, Any]) -> ImportRow:
-    name = raw.get("name")
-    if name is None or (isinstance(name, str) and not name.strip()):
-        raise BadInput("the name is missing or empty")
-    if not isinstance(name, str):
-        raise BadInput(f"the name must be text, not {type(name).__name__}")
-    name = clean_display_name(name)
-    values: dict[str, Any] = {}
-    for column in ("title", "organization"):
-        value = raw.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            values[column] = None
-        else:
-            values[column] = clean_display_name(str(value), what=column)
-    signed = raw.get("signed_at")
-    values["signed_at"] = (
-        parse_datetime(str(signed), what="signed_at date") if signed not in (None, "") else None
-    )
-    position = raw.get("position")
-    if position in (None, ""):
-        values["position"] = None
-    else:
-        text = str(position).strip()
-        if not text.isdigit() or int(text) < 1:
-            raise BadInput(f"the position '{position}' is not a whole number of 1 or more")
-        values["position"] = int(text)
-    if values["title"] and not values["organization"]:
-        raise BadInput("a title needs an organization (the role is recorded at one)")
-    status = raw.get("status") or "reported"
-    if status not in STATUSES:
-        raise BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
-    return ImportRow(
-        line,
-        name,
-        values["title"],
-        values["organization"],
-        values["signed_at"],
-        values["position"],
-        status,
-    )
+def _text(raw: dict[str, Any], column: str) -> str | None:
+    value = raw.get(column)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        if column == "name":
+            raise BadInput(f"the name must be text, not {type(value).__name__}")
+        value = str(value)
+    return value if value.strip() else None
+
+
+class _Validator:
+    """Checks rows; caches what repeats across rows of one list (dates, organizations)."""
+
+    def __init__(self) -> None:
+        self._dates: dict[str, Any] = {}
+        self._orgs: dict[str, str] = {}
+
+    def _date(self, text: str) -> Any:
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = parse_datetime(text, what="signed_at date")
+        return found
+
+    def _organization(self, text: str) -> str:
+        found = self._orgs.get(text)
+        if found is None:
+            found = clean_display_name(text, what="organization")
+            if len(self._orgs) < 100_000:
+                self._orgs[text] = found
+        return found
+
+    def __call__(self, line: int, raw: dict[str, Any]) -> ImportRow:
+        name = _text(raw, "name")
+        if name is None:
+            raise BadInput("the name is missing or empty")
+        name = clean_display_name(name)
+        title = _text(raw, "title")
+        title = clean_display_name(title, what="title") if title else None
+        organization = _text(raw, "organization")
+        organization = self._organization(organization) if organization else None
+        if title and not organization:
+            raise BadInput("a title needs an organization (the role is recorded at one)")
+        signed = _text(raw, "signed_at")
+        position_text = _text(raw, "position")
+        position = None
+        if position_text is not None:
+            stripped = position_text.strip()
+            if not stripped.isdigit() or int(stripped) < 1:
+                raise BadInput(f"the position '{position_text}' is not a whole number of 1 or more")
+            position = int(stripped)
+        status = raw.get("status") or "reported"
+        if status not in STATUSES:
+            raise BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
+        return ImportRow(
+            line,
+            name,
+            title,
+            organization,
+            self._date(signed.strip()) if signed else None,
+            position,
+            status,
+        )
 
 
 def _check_columns(columns: list[str]) -> None:
@@ -191,6 +214,7 @@ RowResult = ImportRow | RowError
 
 
 def _csv_rows(source: Source) -> Iterator[RowResult]:
+    validate = _Validator()
     reader = csv.reader(source.lines(), strict=True)
     try:
         header = next(reader)
@@ -214,17 +238,18 @@ def _csv_rows(source: Source) -> Iterator[RowResult]:
         if len(cells) != width:
             yield RowError(line, f"{len(cells)} cells where the header has {width}", raw)
             continue
-        yield _row(line, raw)
+        yield _row(validate, line, raw)
 
 
-def _row(line: int, raw: dict[str, Any]) -> RowResult:
+def _row(validate: _Validator, line: int, raw: dict[str, Any]) -> RowResult:
     try:
-        return _validate(line, raw)
+        return validate(line, raw)
     except BadInput as exc:
         return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
 
 
 def _jsonl_rows(source: Source) -> Iterator[RowResult]:
+    validate = _Validator()
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
             continue
@@ -245,10 +270,11 @@ def _jsonl_rows(source: Source) -> Iterator[RowResult]:
                 {k: str(v) for k, v in raw.items()},
             )
             continue
-        yield _row(line_no, raw)
+        yield _row(validate, line_no, raw)
 
 
 def _text_rows(source: Source) -> Iterator[RowResult]:
+    validate = _Validator()
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
         if not text.strip():
@@ -257,7 +283,7 @@ def _text_rows(source: Source) -> Iterator[RowResult]:
         raw: dict[str, Any] = {"name": text}
         if match:
             raw = {"name": match.group(2), "position": match.group(1)}
-        yield _row(line_no, raw)
+        yield _row(validate, line_no, raw)
 
 
 def sniff_format(source: Source, name: str) -> str:

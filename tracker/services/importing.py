@@ -28,6 +28,7 @@ from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
 BATCH = 20_000
+SQLITE_CACHE_KIB = 96 * 1024
 MAX_LISTED_ERRORS = 5
 NEAR_MISS_SAMPLE = 20_000
 
@@ -80,7 +81,7 @@ class ImportSummary:
 
 def _sqlite_stamp(value: dt.datetime | None) -> str | None:
     # The format SQLAlchemy's SQLite DateTime reads and writes.
-    return None if value is None else f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
+    return None if value is None else value.isoformat(" ", "microseconds")
 
 
 class _Stager:
@@ -91,18 +92,35 @@ class _Stager:
         self.postgres = connection.dialect.name == "postgresql"
         self.batch: list[tuple[Any, ...]] = []
         self.count = 0
+        self.org_keys: dict[str, str] = {}
+        self.stamps: dict[Any, Any] = {}
         timestamp = "TIMESTAMP" if self.postgres else "TEXT"
         suffix = " ON COMMIT DROP" if self.postgres else ""
         if not self.postgres:
+            # A bigger page cache for this connection: index inserts stay in memory.
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_rows")
         connection.exec_driver_sql(_CREATE_STAGING.format(timestamp=timestamp, suffix=suffix))
+
+    def _org_key(self, organization: str) -> str:
+        found = self.org_keys.get(organization)
+        if found is None:
+            found = name_key(organization)
+            if len(self.org_keys) < 100_000:
+                self.org_keys[organization] = found
+        return found
 
     def add(self, row: ImportRow) -> None:
         key = name_key(row.name)
         blocks = blocking_keys(key)
-        org_key = name_key(row.organization) if row.organization else None
+        org_key = self._org_key(row.organization) if row.organization else None
         self.count += 1
-        signed = row.signed_at if self.postgres else _sqlite_stamp(row.signed_at)
+        signed = row.signed_at
+        if not self.postgres and signed is not None:
+            stamp = self.stamps.get(signed)
+            if stamp is None:
+                stamp = self.stamps[signed] = _sqlite_stamp(signed)
+            signed = stamp
         self.batch.append(
             (
                 self.count,
@@ -127,6 +145,7 @@ class _Stager:
             return
         if self.postgres:
             raw = self.connection.connection.driver_connection
+            assert raw is not None
             with raw.cursor() as cursor:
                 columns = ", ".join(STAGING_COLUMNS)
                 with cursor.copy(f"COPY import_rows ({columns}) FROM STDIN") as copy:
@@ -136,7 +155,7 @@ class _Stager:
             marks = ", ".join("?" for _ in STAGING_COLUMNS)
             self.connection.exec_driver_sql(
                 f"INSERT INTO import_rows ({', '.join(STAGING_COLUMNS)}) VALUES ({marks})",
-                self.batch,  # type: ignore[arg-type]
+                self.batch,
             )
         self.batch.clear()
 
@@ -149,87 +168,90 @@ def _has_rows(connection: Connection, table: str) -> bool:
     return connection.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
 
 
+# The set-based resolution, in order. Each statement reads the staging table `import_rows`.
+_MATCH_PEOPLE = (
+    "UPDATE import_rows SET person_id = m.id FROM (SELECT p.name_key, min(p.id) AS id "
+    "FROM people p JOIN import_rows r ON r.name_key = p.name_key GROUP BY p.name_key) m "
+    "WHERE m.name_key = import_rows.name_key"
+)
+_MATCH_ALIASES = (
+    "UPDATE import_rows SET person_id = m.id FROM (SELECT a.alias_key, min(a.person_id) AS id "
+    "FROM aliases a JOIN import_rows r ON r.name_key = a.alias_key GROUP BY a.alias_key) m "
+    "WHERE m.alias_key = import_rows.name_key AND import_rows.person_id IS NULL"
+)
+# Within one file, rows with the same key are one person: the first row names them.
+_ADD_PEOPLE = (
+    "INSERT INTO people (name, name_key, last_key, first_key, source_id, created_at) "
+    "SELECT r.name, r.name_key, r.last_key, r.first_key, :source, :now FROM import_rows r "
+    "WHERE r.row_no IN (SELECT min(row_no) FROM import_rows WHERE person_id IS NULL "
+    "GROUP BY name_key) ORDER BY r.row_no"
+)
+_LINK_NEW_PEOPLE = (
+    "UPDATE import_rows SET person_id = p.id FROM people p "
+    "WHERE p.id > :max_before AND p.name_key = import_rows.name_key "
+    "AND import_rows.person_id IS NULL"
+)
+_ADD_ORGANIZATIONS = (
+    "INSERT INTO organizations (name, name_key, source_id) "
+    "SELECT min(r.organization), r.org_key, :source FROM import_rows r "
+    "WHERE r.org_key IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = r.org_key) "
+    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = r.org_key) "
+    "GROUP BY r.org_key"
+)
+_LINK_ORGANIZATIONS = (
+    "UPDATE import_rows SET organization_id = o.id FROM organizations o "
+    "WHERE o.name_key = import_rows.org_key"
+)
+_LINK_ORGANIZATION_ALIASES = (
+    "UPDATE import_rows SET organization_id = a.organization_id FROM organization_aliases a "
+    "WHERE a.alias_key = import_rows.org_key AND import_rows.organization_id IS NULL"
+)
+_ADD_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    "SELECT DISTINCT r.person_id, r.organization_id, r.title, :source, :now "
+    "FROM import_rows r WHERE r.title IS NOT NULL AND r.organization_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = r.person_id "
+    "AND x.organization_id = r.organization_id AND x.title = r.title)"
+)
+_ADD_SIGNATURES = (
+    "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
+    "source_id, created_at) "
+    "SELECT :letter, r.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
+    "FROM import_rows r WHERE r.row_no IN (SELECT min(row_no) FROM import_rows "
+    "GROUP BY person_id) "
+    "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
+    "AND s.person_id = r.person_id) ORDER BY r.row_no"
+)
+
+
 def _resolve(connection: Connection, *, letter_id: int, source_id: int, now: Any) -> ImportSummary:
     """Set-based: match people, add new ones, organizations, roles and signatures."""
-    run = connection.execute
+
+    def run(sql: str, **params: Any) -> int:
+        return connection.execute(text(sql), params).rowcount
+
     summary = ImportSummary()
-    run(text("CREATE INDEX import_rows_key ON import_rows (name_key)"))
+    run("CREATE INDEX import_rows_key ON import_rows (name_key)")
+    if connection.dialect.name == "postgresql":
+        run("ANALYZE import_rows")
     if _has_rows(connection, "people"):
-        run(
-            text(
-                "UPDATE import_rows SET person_id = (SELECT min(p.id) FROM people p "
-                "WHERE p.name_key = import_rows.name_key)"
-            )
-        )
+        run(_MATCH_PEOPLE)
     if _has_rows(connection, "aliases"):
-        run(
-            text(
-                "UPDATE import_rows SET person_id = (SELECT min(a.person_id) FROM aliases a "
-                "WHERE a.alias_key = import_rows.name_key) WHERE person_id IS NULL"
-            )
-        )
-    max_before = run(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
-    summary.new_people = run(
-        text(
-            "INSERT INTO people (name, name_key, last_key, first_key, source_id, created_at) "
-            "SELECT r.name, r.name_key, r.last_key, r.first_key, :source, :now FROM import_rows r "
-            "WHERE r.row_no IN (SELECT min(row_no) FROM import_rows WHERE person_id IS NULL "
-            "GROUP BY name_key) ORDER BY r.row_no"
-        ),
-        {"source": source_id, "now": now},
-    ).rowcount
+        run(_MATCH_ALIASES)
+    max_before = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
+    summary.new_people = run(_ADD_PEOPLE, source=source_id, now=now)
     if summary.new_people:
-        run(
-            text(
-                "UPDATE import_rows SET person_id = (SELECT p.id FROM people p "
-                "WHERE p.name_key = import_rows.name_key AND p.id > :max_before) "
-                "WHERE person_id IS NULL"
-            ),
-            {"max_before": max_before},
-        )
-    if run(text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")).first():
-        run(
-            text(
-                "INSERT INTO organizations (name, name_key, source_id) "
-                "SELECT min(r.organization), r.org_key, :source FROM import_rows r "
-                "WHERE r.org_key IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = r.org_key) "
-                "AND NOT EXISTS (SELECT 1 FROM organization_aliases a "
-                "WHERE a.alias_key = r.org_key) "
-                "GROUP BY r.org_key"
-            ),
-            {"source": source_id},
-        )
-        run(
-            text(
-                "UPDATE import_rows SET organization_id = coalesce("
-                "(SELECT o.id FROM organizations o WHERE o.name_key = import_rows.org_key), "
-                "(SELECT a.organization_id FROM organization_aliases a "
-                "WHERE a.alias_key = import_rows.org_key)) WHERE org_key IS NOT NULL"
-            )
-        )
-        summary.new_roles = run(
-            text(
-                "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
-                "SELECT DISTINCT r.person_id, r.organization_id, r.title, :source, :now "
-                "FROM import_rows r WHERE r.title IS NOT NULL AND r.organization_id IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = r.person_id "
-                "AND x.organization_id = r.organization_id AND x.title = r.title)"
-            ),
-            {"source": source_id, "now": now},
-        ).rowcount
-    summary.added = run(
-        text(
-            "INSERT INTO signatures (letter_id, person_id, position, as_written, status, "
-            "signed_at, source_id, created_at) "
-            "SELECT :letter, r.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
-            "FROM import_rows r WHERE r.row_no IN (SELECT min(row_no) FROM import_rows "
-            "GROUP BY person_id) "
-            "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
-            "AND s.person_id = r.person_id) ORDER BY r.row_no"
-        ),
-        {"letter": letter_id, "source": source_id, "now": now},
-    ).rowcount
+        run(_LINK_NEW_PEOPLE, max_before=max_before)
+    if connection.execute(
+        text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")
+    ).first():
+        run(_ADD_ORGANIZATIONS, source=source_id)
+        run(_LINK_ORGANIZATIONS)
+        if _has_rows(connection, "organization_aliases"):
+            run(_LINK_ORGANIZATION_ALIASES)
+        summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
+    summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
     if summary.new_people and max_before:
         summary.near_misses = _count_near_misses(connection, max_before)
     return summary

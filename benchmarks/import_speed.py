@@ -1,0 +1,101 @@
+"""`tracker signatory import` of N synthetic signatories against the raw database tools.
+
+SQLite: the `sqlite3` shell's `.import` of the same CSV into a plain table is the floor no
+importer can beat. PostgreSQL (with --postgres URL): `psql \\copy` of the same file. Both run in
+the same session as the import, and the figures are medians of --runs runs, reported as ratios.
+Peak memory is the importing process's maximum resident set size.
+
+Run: python benchmarks/import_speed.py --rows 1000000 [--runs 3] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import write_signatories  # noqa: E402
+
+TRACKER = [sys.executable, "-m", "tracker"]
+
+
+def timed(command: list[str], **kwargs: object) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def prepare(url: str) -> None:
+    for args in (["init"],
+                 ["source", "add", "bench", "--title", "Benchmark source"],
+                 ["letter", "add", "bench", "--title", "Benchmark", "--addressed-to", "Nobody"]):
+        subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
+
+
+def sqlite_round(folder: Path, csv_path: Path, run: int) -> tuple[float, float, float]:
+    floor_db = folder / f"floor-{run}.db"
+    floor, _ = timed(["sqlite3", str(floor_db), "-cmd", ".mode csv", f".import {csv_path} t"])
+    url = f"sqlite:///{folder / f'tracker-{run}.db'}"
+    prepare(url)
+    ours, rss = timed([*TRACKER, "--db", url, "signatory", "import", str(csv_path),
+                       "--letter", "bench", "--source", "bench"])
+    return floor, ours, rss
+
+
+def postgres_round(url: str, csv_path: Path) -> tuple[float, float, float]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+        connection.exec_driver_sql(
+            "CREATE TABLE floor (name text, title text, organization text, signed_at text)")
+    engine.dispose()
+    floor, _ = timed(["psql", url, "-qc",
+                      f"\\copy floor FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"])
+    prepare(url)
+    ours, rss = timed([*TRACKER, "--db", url, "signatory", "import", str(csv_path),
+                       "--letter", "bench", "--source", "bench"])
+    return floor, ours, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", metavar="URL", help="also compare with psql \\copy here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        csv_path = write_signatories(folder / "signatories.csv", args.rows)
+        size = csv_path.stat().st_size / 2**20
+        print(f"{args.rows} rows, {size:.0f} MiB of CSV, median of {args.runs} runs")
+        rounds = [sqlite_round(folder, csv_path, run) for run in range(args.runs)]
+        floor = statistics.median(r[0] for r in rounds)
+        ours = statistics.median(r[1] for r in rounds)
+        rss = max(r[2] for r in rounds)
+        print(f"sqlite3 .import        {floor:6.2f} s")
+        print(f"tracker import (SQLite) {ours:6.2f} s  {ours / floor:.2f}x  peak {rss:.0f} MiB")
+        if args.postgres:
+            rounds = [postgres_round(args.postgres, csv_path) for _ in range(args.runs)]
+            floor = statistics.median(r[0] for r in rounds)
+            ours = statistics.median(r[1] for r in rounds)
+            rss = max(r[2] for r in rounds)
+            print(f"psql \\copy              {floor:6.2f} s")
+            print(f"tracker import (PG)     {ours:6.2f} s  {ours / floor:.2f}x  peak {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
