@@ -231,8 +231,8 @@ def _csv_rows(source: Source) -> Iterator[RowResult]:
         except csv.Error as exc:
             yield RowError(reader.line_num, f"malformed CSV: {exc}")
             continue
-        if not cells:
-            continue
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # a blank line
         line = reader.line_num
         raw = dict(zip(columns, cells, strict=False))
         if len(cells) != width:

@@ -1,0 +1,221 @@
+"""`signatory import` on real databases: formats, encodings, bad rows, idempotence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Tracker
+
+SLUG = "openai-board-2023"
+SEED_003_LIST = (
+    "1.Mira Murati\n2. Brad Lightcap\n3.Jason Kwon\n4. Wojciech Zaremba\n5. Alec Radford\n"
+    "6. Anna Makanju\n7.Bob McGrew\n8. Srinivas Narayanan\n9.Che Chang\n10. Lilian Weng\n"
+    "11. Tandai Chen\n12. Ilya Sutskever\n"
+)
+
+
+@pytest.fixture
+def letter(tracker: Tracker) -> Tracker:
+    tracker.ok("source", "add", "list", "--title", "A published list")
+    tracker.ok("letter", "add", "petition", "--title", "A petition", "--addressed-to", "Council")
+    return tracker
+
+
+def _import(t: Tracker, path: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return t("signatory", "import", str(path), "--letter", "petition", "--source", "list", *extra)
+
+
+def _names(t: Tracker, slug: str = "petition") -> list[str]:
+    rows = json.loads(t.ok("signatory", "list", slug, "-f", "json"))
+    return [row["as_written"] for row in rows]
+
+
+def test_csv_with_roles_and_dates(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,title,organization,signed_at,position\n"
+        "Ana Lima,Engineer,Acme Labs,2024-02-01,1\n"
+        'Ben "Benny" Okafor,Researcher,Acme Labs,2024-02-02T10:00:00Z,2\n'
+        "NA,,,,3\n007,,,,4\n"
+    )
+    result = _import(letter, path)
+    assert result.exit_code == 0, result.stderr
+    assert "4 rows read, 4 added, 0 already present, 0 rejected" in result.stdout
+    assert _names(letter) == ["Ana Lima", 'Ben "Benny" Okafor', "NA", "007"]
+    assert letter.scalar("SELECT count(*) FROM roles") == 2
+    assert letter.scalar("SELECT count(*) FROM organizations") == 1
+    (entry, *_) = json.loads(letter.ok("history", "--letter", "petition", "-f", "json"))
+    assert entry["action"] == "import"
+    assert entry["after"]["rows"] == 4
+    assert len(entry["after"]["sha256"]) == 64
+
+
+def test_reimport_changes_nothing(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name,title,organization\nAna Lima,Engineer,Acme\nAna  LIMA,Engineer,Acme\n")
+    assert "2 rows read, 1 added, 1 already present" in _import(letter, path).stdout
+    counts = [letter.scalar(f"SELECT count(*) FROM {t}") for t in ("people", "roles", "signatures")]
+    assert "2 rows read, 0 added, 2 already present" in _import(letter, path).stdout
+    assert [
+        letter.scalar(f"SELECT count(*) FROM {t}") for t in ("people", "roles", "signatures")
+    ] == counts
+
+
+def test_jsonl_and_stdin(letter: Tracker) -> None:
+    lines = '{"name": "Ana Lima", "position": 1}\n{"name": "Ben Okafor", "status": "confirmed"}\n'
+    result = letter(
+        "signatory",
+        "import",
+        "-",
+        "--letter",
+        "petition",
+        "--source",
+        "list",
+        "--format",
+        "jsonl",
+        input=lines,
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
+    assert [(r["name"], r["status"]) for r in rows] == [
+        ("Ana Lima", "reported"),
+        ("Ben Okafor", "confirmed"),
+    ]
+
+
+def test_numbered_list_from_seed_003_attaches_to_the_seeded_people(
+    seeded: Tracker, tmp_path: Path
+) -> None:
+    seeded.ok("letter", "add", "reprint", "--title", "Reprint", "--addressed-to", "Board")
+    path = tmp_path / "list.txt"
+    path.write_text(SEED_003_LIST)
+    people = seeded.scalar("SELECT count(*) FROM people")
+    result = seeded("signatory", "import", str(path), "--letter", "reprint", "--source", "seed-003")
+    assert "12 rows read, 12 added" in result.stdout
+    assert seeded.scalar("SELECT count(*) FROM people") == people
+    rows = json.loads(seeded.ok("signatory", "list", "reprint", "-f", "json"))
+    assert [r["position"] for r in rows] == list(range(1, 13))
+    assert rows[10]["name"] == "Mark Chen"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "reason"),
+    [
+        ("name,title\nAna,x,y\n", 2, "3 cells where the header has 2"),
+        ("name,title\nAna\nBen,x\n", 2, "1 cells where the header has 2"),
+        ("name\n  \n\nBen\n", None, None),  # blank lines are skipped, not errors
+        ("name,title,organization\n,Engineer,Acme\n", 2, "missing or empty"),
+        ("name\n" + "x" * 301 + "\n", 2, "limit is 300"),
+        ("name\nBad\x01Name\n", 2, "U+0001"),
+        ("name,signed_at\nAna,2024-13-01\n", 2, "invalid signed_at date"),
+        ("name,position\nAna,first\n", 2, "not a whole number"),
+    ],
+)
+def test_bad_rows_abort_and_skip(
+    letter: Tracker, tmp_path: Path, content: str, line: int | None, reason: str | None
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(content + "Zed Last\n" if content.startswith("name\n") else content)
+    result = _import(letter, path)
+    if reason is None:
+        assert result.exit_code == 0
+        return
+    assert result.exit_code == 2
+    assert f"(first: line {line}: " in result.stderr
+    assert reason in result.stderr
+    assert letter.scalar("SELECT count(*) FROM signatures") == 0
+    assert letter.scalar("SELECT count(*) FROM people") == 0
+    rejects = tmp_path / "rejects.csv"
+    skipped = _import(letter, path, "--on-error", "skip", "--rejects", str(rejects))
+    assert skipped.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(rejects.read_text())))
+    assert rows[0]["line"] == str(line)
+    assert reason in rows[0]["reason"]
+
+
+def test_unknown_columns_are_listed(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name,email\nAna,a@example.org\n")
+    result = _import(letter, path)
+    assert result.exit_code == 2
+    assert "unknown column 'email'; the known columns are name, title" in result.stderr
+
+
+def test_dry_run_writes_nothing(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("Ana Lima\nBen Okafor\n")
+    result = _import(letter, path, "--dry-run")
+    assert "dry run, nothing written: 2 rows read, 2 added" in result.stdout
+    assert letter.scalar("SELECT count(*) FROM people") == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "extra", "ok"),
+    [
+        ("name\nJosé Núñez\n".encode("utf-8-sig"), [], True),
+        ("name\nJosé Núñez\n".encode("utf-16"), [], True),
+        ("name\nJosé Núñez\n".encode("latin-1"), ["--encoding", "latin-1"], True),
+        ("name\nJosé Núñez\n".encode("latin-1"), [], False),
+    ],
+)
+def test_encodings(
+    letter: Tracker, tmp_path: Path, data: bytes, extra: list[str], ok: bool
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(data)
+    result = _import(letter, path, *extra)
+    if ok:
+        assert result.exit_code == 0, result.stderr
+        assert _names(letter) == ["José Núñez"]
+    else:
+        assert result.exit_code == 2
+        assert "not valid utf-8 at line 2, byte 8; pass --encoding" in result.stderr
+        assert letter.scalar("SELECT count(*) FROM people") == 0
+
+
+def test_binary_and_empty_files_are_refused(letter: Tracker, tmp_path: Path) -> None:
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    result = _import(letter, binary)
+    assert result.exit_code == 2
+    assert "binary" in result.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "is empty" in _import(letter, empty).stderr
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("name,title\n")
+    assert "has no rows" in _import(letter, header_only).stderr
+    missing = _import(letter, tmp_path / "missing.csv")
+    assert missing.exit_code == 2
+    assert "cannot read" in missing.stderr
+
+
+def test_near_misses_are_reported_not_merged(seeded: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("Ilya Stutskever\nMira Muratti\n")
+    result = seeded("signatory", "import", str(path), "--letter", SLUG, "--source", "seed-000")
+    assert result.exit_code == 0
+    assert "2 new people resemble people already known" in result.stderr
+    assert "person duplicates" in result.stderr
+
+
+def test_export_then_import_gives_the_same_names(seeded: Tracker, tmp_path: Path) -> None:
+    seeded.ok("letter", "add", "copy", "--title", "Copy", "--addressed-to", "Board")
+    exported = tmp_path / "signatories.csv"
+    seeded.ok("report", "signatories", SLUG, "--out", str(exported))
+    rows = list(csv.DictReader(io.StringIO(exported.read_text())))
+    again = tmp_path / "again.csv"
+    with again.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "position"])
+        writer.writerows([row["name"], row["position"]] for row in rows)
+    result = seeded("signatory", "import", str(again), "--letter", "copy", "--source", "seed-003")
+    assert result.exit_code == 0, result.stderr
+    copied = json.loads(seeded.ok("signatory", "list", "copy", "-f", "json"))
+    original = json.loads(seeded.ok("signatory", "list", SLUG, "-f", "json"))
+    assert [r["name"] for r in copied] == [r["name"] for r in original]
