@@ -7,6 +7,7 @@ import enum
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -73,22 +74,39 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+BUSY_RETRIES = 3
+
+
+def _is_busy(exc: BaseException) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc))
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn the tracker's errors, and database errors, into one line on stderr and an exit code."""
+    """Turn the tracker's errors, and database errors, into one line on stderr and an exit code.
+
+    A command whose transaction found SQLite still locked after the busy timeout is run again
+    (it rolled back and printed nothing), a bounded number of times.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except TrackerError as exc:
-            raise fail(exc.message, exc.exit_code) from None
-        except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import DBAPIError
 
-            if not isinstance(exc, DBAPIError):
-                raise
-            error = _database_message(exc)
-            raise fail(error.message, error.exit_code) from None
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return func(*args, **kwargs)
+            except TrackerError as exc:
+                raise fail(exc.message, exc.exit_code) from None
+            except DBAPIError as exc:
+                if _is_busy(exc) and attempt < BUSY_RETRIES:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                error = _database_message(exc)
+                raise fail(error.message, error.exit_code) from None
+        raise AssertionError("unreachable")
 
     return wrapper
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, text
 
+from tracker.db.models import Base
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import utcnow
 from tracker.domain.matching import likeness
@@ -28,6 +30,10 @@ from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
 BATCH = 20_000
+REBUILD_INDEXES_FROM = 50_000
+PEOPLE, ROLES, SIGNATURES = (
+    Base.metadata.tables[name] for name in ("people", "roles", "signatures")
+)
 SQLITE_CACHE_KIB = 96 * 1024
 MAX_LISTED_ERRORS = 5
 NEAR_MISS_SAMPLE = 20_000
@@ -183,8 +189,8 @@ _MATCH_ALIASES = (
 _ADD_PEOPLE = (
     "INSERT INTO people (name, name_key, last_key, first_key, source_id, created_at) "
     "SELECT r.name, r.name_key, r.last_key, r.first_key, :source, :now FROM import_rows r "
-    "WHERE r.row_no IN (SELECT min(row_no) FROM import_rows WHERE person_id IS NULL "
-    "GROUP BY name_key) ORDER BY r.row_no"
+    "WHERE r.person_id IS NULL AND NOT EXISTS (SELECT 1 FROM import_rows e "
+    "WHERE e.name_key = r.name_key AND e.row_no < r.row_no) ORDER BY r.row_no"
 )
 _LINK_NEW_PEOPLE = (
     "UPDATE import_rows SET person_id = p.id FROM people p "
@@ -218,21 +224,43 @@ _ADD_SIGNATURES = (
     "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
     "source_id, created_at) "
     "SELECT :letter, r.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
-    "FROM import_rows r WHERE r.row_no IN (SELECT min(row_no) FROM import_rows "
-    "GROUP BY person_id) "
+    "FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM import_rows e "
+    "WHERE e.person_id = r.person_id AND e.row_no < r.row_no) "
     "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
     "AND s.person_id = r.person_id) ORDER BY r.row_no"
 )
 
 
-def _resolve(connection: Connection, *, letter_id: int, source_id: int, now: Any) -> ImportSummary:
+@contextmanager
+def _indexes_rebuilt_after(connection: Connection, table: Table, staged: int) -> Iterator[None]:
+    """On SQLite, a large load goes faster into a table without its secondary indexes, which are
+    then rebuilt by one sort each. All of it happens inside the import's transaction: readers
+    keep seeing the old table and indexes (WAL), and a crash rolls back to them."""
+    if connection.dialect.name != "sqlite" or staged < REBUILD_INDEXES_FROM:
+        yield
+        return
+    existing = connection.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one()
+    if existing > staged:
+        yield  # a small addition to a big table: keep the indexes
+        return
+    indexes = sorted(table.indexes, key=lambda index: str(index.name))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+def _resolve(
+    connection: Connection, *, letter_id: int, source_id: int, now: Any, staged: int
+) -> ImportSummary:
     """Set-based: match people, add new ones, organizations, roles and signatures."""
 
     def run(sql: str, **params: Any) -> int:
         return connection.execute(text(sql), params).rowcount
 
     summary = ImportSummary()
-    run("CREATE INDEX import_rows_key ON import_rows (name_key)")
+    run("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
     if connection.dialect.name == "postgresql":
         run("ANALYZE import_rows")
     if _has_rows(connection, "people"):
@@ -240,9 +268,11 @@ def _resolve(connection: Connection, *, letter_id: int, source_id: int, now: Any
     if _has_rows(connection, "aliases"):
         run(_MATCH_ALIASES)
     max_before = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
-    summary.new_people = run(_ADD_PEOPLE, source=source_id, now=now)
+    with _indexes_rebuilt_after(connection, PEOPLE, staged):
+        summary.new_people = run(_ADD_PEOPLE, source=source_id, now=now)
     if summary.new_people:
         run(_LINK_NEW_PEOPLE, max_before=max_before)
+        run("CREATE INDEX import_rows_person ON import_rows (person_id, row_no)")
     if connection.execute(
         text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")
     ).first():
@@ -250,8 +280,12 @@ def _resolve(connection: Connection, *, letter_id: int, source_id: int, now: Any
         run(_LINK_ORGANIZATIONS)
         if _has_rows(connection, "organization_aliases"):
             run(_LINK_ORGANIZATION_ALIASES)
-        summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
-    summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
+        with _indexes_rebuilt_after(connection, ROLES, staged):
+            summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
+    if not summary.new_people:  # all known people: signatures need the person index
+        run("CREATE INDEX import_rows_person ON import_rows (person_id, row_no)")
+    with _indexes_rebuilt_after(connection, SIGNATURES, staged):
+        summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
     if summary.new_people and max_before:
         summary.near_misses = _count_near_misses(connection, max_before)
     return summary
@@ -319,6 +353,7 @@ def import_signatories(
     now = utcnow()
     summary = _resolve(
         connection,
+        staged=stager.count,
         letter_id=letter.id,
         source_id=source.id,
         now=now if stager.postgres else _sqlite_stamp(now),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 
 from tracker.db.models import ALIAS_KINDS, Alias, Person
 from tracker.db.uow import UnitOfWork
@@ -156,6 +156,7 @@ def resolve_for_new_fact(
             uow=uow, person=person, alias=display, kind="spelling", source_id=source_id
         )
         return Resolution(person, False, added)
+    _lock_key(uow, key)
     if not new_person:
         matches = exact_matches(uow=uow, key=key)
         if len(matches) == 1:
@@ -177,6 +178,17 @@ def resolve_for_new_fact(
     return Resolution(
         create_person(uow=uow, name=display, source_id=source_id, note=note), True, False
     )
+
+
+def _lock_key(uow: UnitOfWork, key: str) -> None:
+    """Serialise the creation of one name across concurrent writers.
+
+    On PostgreSQL two transactions could both find no one by this key and both create a person;
+    a transaction-scoped advisory lock on the key makes the second wait and then find the first.
+    SQLite needs nothing: its write transactions already begin one at a time (BEGIN IMMEDIATE).
+    """
+    if uow.dialect == "postgresql":
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def create_person(*, uow: UnitOfWork, name: str, source_id: int, note: str | None = None) -> Person:

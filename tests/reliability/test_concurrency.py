@@ -1,0 +1,135 @@
+"""Several real processes writing to one database at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Tracker
+
+SLUG = "openai-board-2023"
+
+# Each worker is a real process running the CLI in a loop, as a script would.
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from typer.testing import CliRunner
+    from tracker.cli.app import app
+
+    url, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    runner = CliRunner()
+    failures = 0
+    for i in range(count):
+        result = runner.invoke(app, ["--db", url, "signatory", "add", f"{prefix} Worker{i:03d}",
+                                     "--letter", "openai-board-2023", "--source", "seed-003",
+                                     "--new-person"])
+        if result.exit_code != 0:
+            failures += 1
+            print(result.stderr.strip(), file=sys.stderr)
+    print(failures)
+    """
+)
+
+
+def _spawn(url: str, prefix: str, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, prefix, str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_two_writers_150_adds_each_all_accounted_for(seeded: Tracker) -> None:
+    workers = [_spawn(seeded.url, prefix, 150) for prefix in ("Alpha", "Beta")]
+    outputs = [worker.communicate(timeout=600) for worker in workers]
+    failures = [int(out.strip().splitlines()[-1]) for out, _ in outputs]
+    for (_, err), failed in zip(outputs, failures, strict=True):
+        # A writer may only fail with the documented one-line "busy" message.
+        for line in err.strip().splitlines():
+            assert "database is busy, try again" in line
+        assert failed == len(err.strip().splitlines()) if err.strip() else failed == 0
+    added = seeded.scalar("SELECT count(*) FROM signatures") - 12
+    assert added == 300 - sum(failures)
+    assert sum(failures) == 0
+
+
+@pytest.mark.slow
+def test_an_import_and_adds_at_the_same_time(seeded: Tracker, tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"Imported Person{i:05d}\n" for i in range(20_000)))
+    adder = _spawn(seeded.url, "Gamma", 50)
+    importer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--db",
+            seeded.url,
+            "signatory",
+            "import",
+            str(listing),
+            "--letter",
+            SLUG,
+            "--source",
+            "seed-003",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = importer.communicate(timeout=600)
+    added_out, _ = adder.communicate(timeout=600)
+    assert importer.returncode == 0, err
+    assert "20000 rows read, 20000 added" in out
+    assert int(added_out.strip().splitlines()[-1]) == 0
+    assert seeded.scalar("SELECT count(*) FROM signatures") == 12 + 20_000 + 50
+
+
+@pytest.mark.postgres
+def test_same_new_person_at_the_same_moment_is_one_person(pg_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PG_URL, _pg_reset
+
+    _pg_reset(pg_engine)
+    tracker = Tracker(PG_URL)  # type: ignore[arg-type]
+    tracker.ok("seed")
+    tracker.ok("letter", "add", "second", "--title", "Second", "--addressed-to", "Board")
+    script = textwrap.dedent(
+        """
+        import sys
+        from typer.testing import CliRunner
+        from tracker.cli.app import app
+        url, letter = sys.argv[1], sys.argv[2]
+        result = CliRunner().invoke(app, ["--db", url, "signatory", "add", "Quinn Newcomer",
+                                          "--letter", letter, "--source", "seed-003"])
+        print(result.exit_code, result.stdout.strip(), result.stderr.strip())
+        """
+    )
+    rounds = []
+    for name in (
+        "Quinn Newcomer",
+        "Rosa Arrival",
+        "Tomas Latecomer",
+        "Uma Firsttime",
+        "Vik Entrant",
+    ):
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script.replace("Quinn Newcomer", name), PG_URL, letter],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for letter in ("openai-board-2023", "second")
+        ]
+        rounds.append([p.communicate(timeout=120)[0] for p in procs])
+        count = tracker.scalar("SELECT count(*) FROM people WHERE name = :n", n=name)
+        assert count == 1, rounds[-1]
+    assert all(out.startswith("0 ") for pair in rounds for out in pair)
+    rows = json.loads(tracker.ok("signatory", "list", "second", "-f", "json"))
+    assert len(rows) == 5
