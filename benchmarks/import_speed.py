@@ -37,9 +37,11 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, float]:
 
 
 def prepare(url: str) -> None:
-    for args in (["init"],
-                 ["source", "add", "bench", "--title", "Benchmark source"],
-                 ["letter", "add", "bench", "--title", "Benchmark", "--addressed-to", "Nobody"]):
+    for args in (
+        ["init"],
+        ["source", "add", "bench", "--title", "Benchmark source"],
+        ["letter", "add", "bench", "--title", "Benchmark", "--addressed-to", "Nobody"],
+    ):
         subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
 
 
@@ -48,8 +50,20 @@ def sqlite_round(folder: Path, csv_path: Path, run: int) -> tuple[float, float, 
     floor, _ = timed(["sqlite3", str(floor_db), "-cmd", ".mode csv", f".import {csv_path} t"])
     url = f"sqlite:///{folder / f'tracker-{run}.db'}"
     prepare(url)
-    ours, rss = timed([*TRACKER, "--db", url, "signatory", "import", str(csv_path),
-                       "--letter", "bench", "--source", "bench"])
+    ours, rss = timed(
+        [
+            *TRACKER,
+            "--db",
+            url,
+            "signatory",
+            "import",
+            str(csv_path),
+            "--letter",
+            "bench",
+            "--source",
+            "bench",
+        ]
+    )
     return floor, ours, rss
 
 
@@ -61,13 +75,27 @@ def postgres_round(url: str, csv_path: Path) -> tuple[float, float, float]:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")
         connection.exec_driver_sql("CREATE SCHEMA public")
         connection.exec_driver_sql(
-            "CREATE TABLE floor (name text, title text, organization text, signed_at text)")
+            "CREATE TABLE floor (name text, title text, organization text, signed_at text)"
+        )
     engine.dispose()
-    floor, _ = timed(["psql", url, "-qc",
-                      f"\\copy floor FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"])
+    floor, _ = timed(
+        ["psql", url, "-qc", f"\\copy floor FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"]
+    )
     prepare(url)
-    ours, rss = timed([*TRACKER, "--db", url, "signatory", "import", str(csv_path),
-                       "--letter", "bench", "--source", "bench"])
+    ours, rss = timed(
+        [
+            *TRACKER,
+            "--db",
+            url,
+            "signatory",
+            "import",
+            str(csv_path),
+            "--letter",
+            "bench",
+            "--source",
+            "bench",
+        ]
+    )
     return floor, ours, rss
 
 

@@ -25,8 +25,9 @@ def surname(rng: random.Random) -> str:
 def write_signatories(path: Path, count: int, seed: int = 2023) -> Path:
     """CSV with name, title, organization, signed_at; every name distinct."""
     rng = random.Random(seed)
-    organizations = [f"{surname(rng)} {rng.choice(('Labs', 'Inc', 'Institute', 'Group'))}"
-                     for _ in range(2000)]
+    organizations = [
+        f"{surname(rng)} {rng.choice(('Labs', 'Inc', 'Institute', 'Group'))}" for _ in range(2000)
+    ]
     seen: set[str] = set()
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -37,6 +38,7 @@ def write_signatories(path: Path, count: int, seed: int = 2023) -> Path:
                 continue
             seen.add(name.casefold())
             day = 1 + len(seen) * 28 // count
-            writer.writerow([name, rng.choice(TITLES), rng.choice(organizations),
-                             f"2024-02-{day:02d}"])
+            writer.writerow(
+                [name, rng.choice(TITLES), rng.choice(organizations), f"2024-02-{day:02d}"]
+            )
     return path

@@ -220,6 +220,8 @@ def _csv_rows(source: Source) -> Iterator[RowResult]:
         header = next(reader)
     except StopIteration:
         raise BadInput(f"{source.label} is empty") from None
+    except csv.Error as exc:
+        raise BadInput(f"{source.label} has a malformed CSV header: {exc}") from None
     columns = [c.strip() for c in header]
     _check_columns(columns)
     width = len(columns)

@@ -1,0 +1,112 @@
+"""Property-based fuzzing of the importer and the name key: whatever the input, the tracker
+either succeeds or raises its own documented errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracker.db import migrations
+from tracker.db.engine import make_engine
+from tracker.db.uow import UnitOfWork
+from tracker.domain.names import clean_display_name, name_key
+from tracker.errors import TrackerError
+from tracker.services.importing import import_signatories
+from tracker.services.letters import add_letter
+from tracker.services.sources import add_source
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        add_source(uow=uow, key="fuzz", title="Fuzz")
+        add_letter(uow=uow, slug="fuzz", title="Fuzz", addressed_to="Nobody")
+        uow.commit()
+    yield engine
+    engine.dispose()
+
+
+lines = st.lists(
+    st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(
+            [
+                "name",
+                "name,title,organization",
+                "1.Ana",
+                "2) Ben",
+                "- Cy",
+                "{}",
+                '{"name": 3}',
+                '{"name": "Ana", "status": "retracted"}',
+                ",,,",
+                '"',
+            ]
+        ),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=lines,
+    fmt=st.sampled_from(["auto", "csv", "jsonl", "text"]),
+    encoding=st.sampled_from([None, "utf-8", "latin-1", "utf-16"]),
+    mode=st.sampled_from(["abort", "skip"]),
+)
+def test_importer_raises_only_documented_errors(engine, lines, fmt, encoding, mode) -> None:  # type: ignore[no-untyped-def]
+    text = "\n".join(lines)
+    try:
+        data = text.encode(encoding or "utf-8", errors="surrogatepass")
+    except UnicodeEncodeError:
+        data = text.encode(encoding or "utf-8", errors="replace")
+    with UnitOfWork(engine) as uow:  # never committed: each example starts from the same state
+        try:
+            import_signatories(
+                uow=uow,
+                slug="fuzz",
+                source_key="fuzz",
+                stream=io.BytesIO(data),
+                label="fuzz.txt",
+                fmt=fmt,
+                encoding=encoding,
+                on_error=mode,
+            )
+        except TrackerError:
+            pass
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=200))
+def test_importer_on_random_bytes(engine, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine) as uow:
+        try:
+            import_signatories(
+                uow=uow,
+                slug="fuzz",
+                source_key="fuzz",
+                stream=io.BytesIO(data),
+                label="fuzz.bin",
+                on_error="skip",
+            )
+        except TrackerError:
+            pass
+
+
+@settings(max_examples=500)
+@given(st.text(max_size=350))
+def test_name_checks_raise_only_documented_errors(text: str) -> None:
+    try:
+        name = clean_display_name(text)
+    except TrackerError:
+        return
+    key = name_key(name)
+    assert name_key(key) == key
