@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_signatories  # noqa: E402
+from synthetic import write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
 

@@ -3,6 +3,7 @@ either succeeds or raises its own documented errors."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -68,37 +69,32 @@ def test_importer_raises_only_documented_errors(engine, lines, fmt, encoding, mo
         data = text.encode(encoding or "utf-8", errors="surrogatepass")
     except UnicodeEncodeError:
         data = text.encode(encoding or "utf-8", errors="replace")
-    with UnitOfWork(engine) as uow:  # never committed: each example starts from the same state
-        try:
-            import_signatories(
-                uow=uow,
-                slug="fuzz",
-                source_key="fuzz",
-                stream=io.BytesIO(data),
-                label="fuzz.txt",
-                fmt=fmt,
-                encoding=encoding,
-                on_error=mode,
-            )
-        except TrackerError:
-            pass
+    # Never committed: each example starts from the same state.
+    with UnitOfWork(engine) as uow, contextlib.suppress(TrackerError):
+        import_signatories(
+            uow=uow,
+            slug="fuzz",
+            source_key="fuzz",
+            stream=io.BytesIO(data),
+            label="fuzz.txt",
+            fmt=fmt,
+            encoding=encoding,
+            on_error=mode,
+        )
 
 
 @settings(max_examples=300)
 @given(st.binary(max_size=200))
 def test_importer_on_random_bytes(engine, data: bytes) -> None:  # type: ignore[no-untyped-def]
-    with UnitOfWork(engine) as uow:
-        try:
-            import_signatories(
-                uow=uow,
-                slug="fuzz",
-                source_key="fuzz",
-                stream=io.BytesIO(data),
-                label="fuzz.bin",
-                on_error="skip",
-            )
-        except TrackerError:
-            pass
+    with UnitOfWork(engine) as uow, contextlib.suppress(TrackerError):
+        import_signatories(
+            uow=uow,
+            slug="fuzz",
+            source_key="fuzz",
+            stream=io.BytesIO(data),
+            label="fuzz.bin",
+            on_error="skip",
+        )
 
 
 @settings(max_examples=500)
