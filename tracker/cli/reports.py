@@ -4,13 +4,14 @@ writes every one of them, a Frictionless `datapackage.json` and a chart into a f
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from tracker.cli.common import OutputFormat, emit, emit_json, handle_errors, say, unit_of_work
+from tracker.cli.common import OutputFormat, emit, handle_errors, say, unit_of_work
 from tracker.domain.dates import parse_date
 
 report_app = typer.Typer(
@@ -35,27 +36,34 @@ def _single_report(name: str) -> Callable[..., None]:
         excel: bool = EXCEL,
         series: bool = typer.Option(False, "--series", help="tally: one row per reported count."),
     ) -> None:
-        from tracker.reports import frames, output
+        from tracker.reports import output, summaries
+        from tracker.reports.catalog import BUILDERS
         from tracker.services.letters import resolve_letter_slug
 
         day = _as_of(as_of)
+        # One read transaction: the report is one consistent snapshot, streamed while it is open.
         with unit_of_work(readonly=True) as uow:
             letter = resolve_letter_slug(uow=uow, slug=slug)
             if name == "tally":
-                report = frames.tally(uow=uow, letter=letter, as_of=day, series=series)
+                report = summaries.tally(uow=uow, letter=letter, as_of=day, series=series)
             else:
-                report = frames.BUILDERS[name](uow=uow, letter=letter, as_of=day)
-        if fmt is OutputFormat.json:
-            if out:
-                output.write_json_file(output.records(report), out)
+                report = BUILDERS[name](uow=uow, letter=letter, as_of=day)
+            if fmt is OutputFormat.json:
+                if out:
+                    with output.atomic_file(out) as handle:
+                        output.write_json_rows(report, handle)
+                else:
+                    output.write_json_rows(report, sys.stdout)
+            elif fmt is OutputFormat.table:
+                emit(
+                    list(output.records(report)), [c for c in report.columns if c != "letter"], fmt
+                )
+            elif out:
+                output.write_csv_file(report, out, excel=excel)
             else:
-                emit_json(output.records(report))
-        elif fmt is OutputFormat.table:
-            emit(output.records(report), [f for f, _, _ in report.fields if f != "letter"], fmt)
-        elif out:
-            output.write_csv_file(report, out, excel=excel)
-        else:
-            typer.echo(("\ufeff" if excel else "") + output.csv_text(report), nl=False)
+                if excel:
+                    sys.stdout.write("\ufeff")
+                output.write_csv(report, sys.stdout)
         if out:
             say(f"wrote {out}")
 
@@ -66,23 +74,26 @@ def _single_report(name: str) -> Callable[..., None]:
 def write_letter_reports(
     slug: str, folder: Path, *, as_of: dt.date | None = None, excel: bool = False
 ) -> list[Path]:
-    """Every report of one letter as CSV, the data package that describes them, and the chart."""
-    from tracker.reports import chart, frames, output
+    """Every report of one letter as CSV, the data package that describes them, and the chart,
+    all read from one snapshot of the database."""
+    from tracker.reports import chart, output, summaries
+    from tracker.reports.catalog import BUILDERS
+    from tracker.reports.model import Report
     from tracker.services.letters import get_letter
 
     with unit_of_work(readonly=True) as uow:
         letter = get_letter(uow=uow, slug=slug)
         title = letter.title
         built = [
-            frames.BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
+            BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
             for name in ("tally", "counts", "signatories", "roles", "demands")
         ]
-        series = frames.tally(uow=uow, letter=letter, as_of=as_of, series=True)
-    series = frames.Report(
-        "tally-series", "The tally at each reported count", series.fields, series.frame
-    )
-    reports = [*built, series]
-    written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in reports]
+        series = summaries.tally(uow=uow, letter=letter, as_of=as_of, series=True)
+        reports = [
+            *built,
+            Report("tally-series", "The tally at each reported count", series.fields, series.frame),
+        ]
+        written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in reports]
     by_name = {r.name: r for r in reports}
     png = chart.draw_chart(
         title=f"{title}: reported signers",
@@ -148,14 +159,14 @@ def report_chart(
     as_of: str | None = AS_OF,
 ) -> None:
     """A PNG of the reported counts over time against the named list and the population."""
-    from tracker.reports import chart, frames
+    from tracker.reports import chart, summaries
     from tracker.services.letters import resolve_letter_slug
 
     day = _as_of(as_of)
     with unit_of_work(readonly=True) as uow:
         letter = resolve_letter_slug(uow=uow, slug=slug)
-        counts = frames.counts(uow=uow, letter=letter, as_of=day)
-        tally = frames.tally(uow=uow, letter=letter, as_of=day)
+        counts = summaries.counts(uow=uow, letter=letter, as_of=day)
+        tally = summaries.tally(uow=uow, letter=letter, as_of=day)
         title = letter.title
     chart.draw_chart(title=f"{title}: reported signers", counts=counts, tally=tally, path=out)
     say(f"wrote {out}")
@@ -167,7 +178,7 @@ def _share(value: Any) -> str:
 
 def print_summary() -> None:
     """The quickstart's summary: the tally and the demands of every letter."""
-    from tracker.reports import frames, output
+    from tracker.reports import output, summaries
     from tracker.services.demands import demand_status
     from tracker.services.letters import list_letters
 
@@ -176,7 +187,7 @@ def print_summary() -> None:
 
         for info in list_letters(uow=uow):
             letter = get_letter(uow=uow, slug=info.slug)
-            (row,) = output.records(frames.tally(uow=uow, letter=letter))
+            (row,) = output.records(summaries.tally(uow=uow, letter=letter))
             status = demand_status(uow=uow, slug=info.slug)
             say(f"{info.slug}: {info.title} ({info.dated})")
             say(f"  population         {row['population']} ({row['population_source']})")

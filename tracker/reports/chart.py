@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracker.reports.frames import Report
+from tracker.reports.model import Report
 from tracker.reports.output import atomic_file
 
 MARKERS = {"exact": "o", "approximate": "D", "at-least": "^", "up-to": "v"}
@@ -19,10 +19,11 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    frame = counts.frame
+    frame, summary = counts.frame, tally.frame
+    assert frame is not None and summary is not None, "the chart draws the summary reports"
     figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
     try:
-        row: dict[Any, Any] = tally.frame.iloc[0].to_dict() if len(tally.frame) else {}
+        row: dict[Any, Any] = summary.iloc[0].to_dict() if len(summary) else {}
         population = row.get("population")
         named = row.get("named")
         if pd.notna(population):

@@ -6,6 +6,8 @@ failure leaves the previous report, never half of a new one.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -16,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tracker.csvsafe import FORMULA_TRIGGERS
 from tracker.errors import BadInput
-from tracker.reports.frames import Report
+from tracker.reports.model import Report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,12 +63,17 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(report: Report, out: IO[str]) -> None:
+    if report.chunks is not None:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(report.columns)
+        for chunk in report.chunks(True):
+            writer.writerows(chunk)
+        return
+    assert report.frame is not None
     safe_frame(report.frame).to_csv(out, index=False, lineterminator="\r\n")
 
 
 def csv_text(report: Report) -> str:
-    import io
-
     buffer = io.StringIO()
     write_csv(report, buffer)
     return buffer.getvalue()
@@ -78,9 +85,26 @@ def write_csv_file(report: Report, path: Path, *, excel: bool = False) -> Path:
     return path
 
 
-def records(report: Report) -> list[dict[str, Any]]:
+def records(report: Report) -> Iterator[dict[str, Any]]:
+    """Rows as dictionaries with the exact text (for JSON and tables)."""
+    if report.chunks is not None:
+        columns = report.columns
+        for chunk in report.chunks(False):
+            for row in chunk:
+                yield dict(zip(columns, row, strict=True))
+        return
+    assert report.frame is not None
     frame = report.frame.astype(object).where(report.frame.notna(), None)
-    return frame.to_dict(orient="records")  # type: ignore[return-value]
+    yield from frame.to_dict(orient="records")  # type: ignore[misc]
+
+
+def write_json_rows(report: Report, out: IO[str]) -> None:
+    """A JSON list written row by row, so a million rows never sit in memory at once."""
+    out.write("[")
+    for index, row in enumerate(records(report)):
+        out.write(",\n  " if index else "\n  ")
+        out.write(json.dumps(row, ensure_ascii=False, default=str))
+    out.write("\n]\n")
 
 
 def write_json_file(value: Any, path: Path) -> Path:

@@ -1,75 +1,18 @@
-"""One DataFrame per report, built by SQL queries (aggregation happens in the database).
-
-Each report comes with its Table Schema fields (name, type, description) for the data package.
-"""
+"""The small reports, as pandas DataFrames: the tally (now and over time), the reported counts,
+and the demands. The numbers are aggregated in SQL."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from tracker.db.models import (
-    Alias,
-    Letter,
-    Organization,
-    Person,
-    ReportedCount,
-    Role,
-    Signature,
-    Source,
-)
+from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import end_of_day
 from tracker.domain.tally import TallyFigures
-from tracker.errors import BadInput
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-Field = tuple[str, str, str]  # name, Table Schema type, description
-
-
-@dataclass(frozen=True)
-class Report:
-    name: str
-    title: str
-    fields: list[Field]
-    frame: pd.DataFrame
-
-
-def _frame(rows: list[dict[str, Any]] | Any, fields: list[Field]) -> pd.DataFrame:
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=[name for name, _, _ in fields])
-    for name, kind, _ in fields:
-        if kind == "integer":
-            frame[name] = frame[name].astype("Int64")
-        elif kind == "number":
-            frame[name] = frame[name].astype("Float64")
-        elif kind == "boolean":
-            frame[name] = frame[name].astype("boolean")
-    return frame
-
-
-def _stamp(value: dt.datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _day(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def check_as_of(letter: Letter, as_of: dt.date | None) -> dt.date:
-    day = as_of or dt.date.today()
-    if letter.dated and day < letter.dated:
-        raise BadInput(
-            f"--as-of {day.isoformat()} is before the letter's date {letter.dated.isoformat()}"
-        )
-    return day
-
+from tracker.reports.model import Field, Report, check_as_of, stamp, to_frame
 
 TALLY_FIELDS: list[Field] = [
     ("letter", "string", "The letter's slug."),
@@ -127,7 +70,7 @@ def _tally_row(
         "population_source": population_source,
         "reported": reported,
         "qualifier": count.qualifier if count is not None else None,
-        "reported_as_of": _stamp(count.as_of) if count is not None else None,
+        "reported_as_of": stamp(count.as_of) if count is not None else None,
         "reported_source": count.source if count is not None else None,
         "named": named,
         "named_sources": named_sources,
@@ -184,7 +127,7 @@ def tally(
         "tally",
         "The tally: reported count beside the named list and the population",
         TALLY_FIELDS,
-        _frame(rows, TALLY_FIELDS),
+        to_frame(rows, TALLY_FIELDS),
     )
 
 
@@ -205,7 +148,7 @@ def counts(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> 
     rows = [
         {
             "letter": letter.slug,
-            "as_of": _stamp(c.as_of),
+            "as_of": stamp(c.as_of),
             "value": c.value,
             "qualifier": c.qualifier,
             "population": c.population,
@@ -215,143 +158,7 @@ def counts(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> 
         }
         for c in uow.session.execute(_counts_query(letter).where(ReportedCount.as_of <= until))
     ]
-    return Report("counts", "Every reported count", COUNT_FIELDS, _frame(rows, COUNT_FIELDS))
-
-
-SIGNATORY_FIELDS: list[Field] = [
-    ("letter", "string", "The letter's slug."),
-    ("position", "integer", "Position in the published list."),
-    ("name", "string", "The person's display name."),
-    ("aliases", "string", "Other spellings of the name, separated by ' | '."),
-    ("as_written", "string", "The name as the source wrote it on this letter."),
-    ("status", "string", "reported, confirmed, disputed or retracted."),
-    ("signed_at", "datetime", "When the person signed, if known (UTC)."),
-    ("source", "string", "Source of the signature."),
-    ("person_id", "integer", "The person's id in the tracker."),
-]
-
-
-def signatories(
-    *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None, include_retracted: bool = True
-) -> Report:
-    import pandas as pd
-
-    until = end_of_day(check_as_of(letter, as_of))
-    aliases = (
-        select(Alias.person_id, func.aggregate_strings(Alias.alias, " | ").label("aliases"))
-        .group_by(Alias.person_id)
-        .subquery()
-    )
-    query = (
-        select(
-            literal(letter.slug).label("letter"),
-            Signature.position,
-            Person.name,
-            aliases.c.aliases,
-            Signature.as_written,
-            Signature.status,
-            Signature.signed_at,
-            Source.key.label("source"),
-            Person.id.label("person_id"),
-        )
-        .join(Person, Person.id == Signature.person_id)
-        .join(Source, Source.id == Signature.source_id)
-        .outerjoin(aliases, aliases.c.person_id == Person.id)
-        .where(
-            Signature.letter_id == letter.id,
-            or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
-        )
-        .order_by(Signature.position.nulls_last(), Person.name, Person.id)
-    )
-    if not include_retracted:
-        query = query.where(Signature.status != "retracted")
-    frame = pd.read_sql(query, uow.session.connection())
-    frame["signed_at"] = pd.to_datetime(frame["signed_at"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Report(
-        "signatories",
-        "Signatories with their aliases, status and source",
-        SIGNATORY_FIELDS,
-        _frame(frame, SIGNATORY_FIELDS),
-    )
-
-
-ROLE_FIELDS: list[Field] = [
-    ("letter", "string", "The letter's slug."),
-    ("name", "string", "The signatory's display name."),
-    ("title", "string", "The role's title."),
-    ("organization", "string", "Where the role is held."),
-    ("start", "date", "When the role began, if known."),
-    ("end", "date", "When the role ended, if it did."),
-    ("held_on_letter_date", "boolean", "Whether the role was held on the letter's date."),
-    ("held_as_of", "boolean", "Whether the role was held on the report's as-of date."),
-    ("flags", "string", "What a reader should notice, e.g. a target of one of the demands."),
-    ("source", "string", "Source of the role."),
-]
-
-
-def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
-    from tracker.db.models import Demand, DemandTarget
-
-    day = check_as_of(letter, as_of)
-    letter_day = letter.dated or day
-
-    def held(on: dt.date) -> Any:
-        return and_(
-            or_(Role.starts_on.is_(None), Role.starts_on <= on),
-            or_(Role.ends_on.is_(None), Role.ends_on > on),
-        )
-
-    targets = (
-        select(DemandTarget.person_id, func.aggregate_strings(Demand.key, ", ").label("demands"))
-        .join(Demand, Demand.id == DemandTarget.demand_id)
-        .where(Demand.letter_id == letter.id)
-        .group_by(DemandTarget.person_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Person.name,
-            Role.title,
-            Organization.name.label("organization"),
-            Role.starts_on,
-            Role.ends_on,
-            case((held(letter_day), True), else_=False).label("held_on_letter"),
-            case((held(day), True), else_=False).label("held_as_of"),
-            targets.c.demands,
-            Source.key.label("source"),
-        )
-        .select_from(Signature)
-        .join(Person, Person.id == Signature.person_id)
-        .join(Role, Role.person_id == Person.id)
-        .join(Organization, Organization.id == Role.organization_id)
-        .join(Source, Source.id == Role.source_id)
-        .outerjoin(targets, targets.c.person_id == Person.id)
-        .where(Signature.letter_id == letter.id, Signature.status != "retracted")
-        .order_by(
-            Signature.position.nulls_last(), Person.name, Role.starts_on.nulls_first(), Role.id
-        )
-    )
-    rows = [
-        {
-            "letter": letter.slug,
-            "name": r.name,
-            "title": r.title,
-            "organization": r.organization,
-            "start": _day(r.starts_on),
-            "end": _day(r.ends_on),
-            "held_on_letter_date": bool(r.held_on_letter),
-            "held_as_of": bool(r.held_as_of),
-            "flags": f"target of demand: {r.demands}" if r.demands else None,
-            "source": r.source,
-        }
-        for r in uow.session.execute(query)
-    ]
-    return Report(
-        "roles",
-        "Roles of the signatories, with what to notice",
-        ROLE_FIELDS,
-        _frame(rows, ROLE_FIELDS),
-    )
+    return Report("counts", "Every reported count", COUNT_FIELDS, to_frame(rows, COUNT_FIELDS))
 
 
 DEMAND_FIELDS: list[Field] = [
@@ -394,14 +201,5 @@ def demands(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) ->
         "demands",
         "The demands and whether they were met",
         DEMAND_FIELDS,
-        _frame(rows, DEMAND_FIELDS),
+        to_frame(rows, DEMAND_FIELDS),
     )
-
-
-BUILDERS = {
-    "tally": tally,
-    "roles": roles,
-    "demands": demands,
-    "signatories": signatories,
-    "counts": counts,
-}

@@ -1,0 +1,152 @@
+"""Speed at scale: `signatory add` against 1,000,000 people, `report all` on a letter with
+1,000,000 signatures, and `person duplicates` over 100,000 people.
+
+Each command runs as a fresh process, as a user would run it; the figures are medians. Baselines
+measured in the same run: the tracker's own start-up (`tracker --version`), and the `sqlite3`
+shell exporting the same signatures as CSV (the floor for writing a report).
+
+Run: python benchmarks/scale.py [--people 1000000] [--duplicates 100000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import write_signatories
+
+TRACKER = [sys.executable, "-m", "tracker"]
+
+
+def run(command: list[str], *, check: bool = True) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB, exit status of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if check and code not in (0,):
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, code
+
+
+def median(command: list[str], runs: int, **kwargs: bool) -> tuple[float, float]:
+    results = [run(command, **kwargs) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def build(folder: Path, people: int) -> str:
+    url = f"sqlite:///{folder / f'scale-{people}.db'}"
+    if (folder / f"scale-{people}.db").exists():
+        return url
+    csv_path = write_signatories(folder / f"people-{people}.csv", people)
+    for args in (
+        ["init"],
+        ["seed"],
+        ["source", "add", "bench", "--title", "Benchmark source"],
+        [
+            "letter",
+            "add",
+            "bench",
+            "--title",
+            "Benchmark",
+            "--addressed-to",
+            "Nobody",
+            "--date",
+            "2024-02-01",
+            "--population",
+            str(people * 2),
+            "--population-source",
+            "bench",
+        ],
+        [
+            "count",
+            "add",
+            "bench",
+            str(people),
+            "--as-of",
+            "2024-02-20",
+            "--source",
+            "bench",
+            "--qualifier",
+            "approximate",
+        ],
+        ["signatory", "import", str(csv_path), "--letter", "bench", "--source", "bench"],
+    ):
+        subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--duplicates", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, help="keep the databases here between runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.work or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        big = build(folder, args.people)
+        start, _ = median([*TRACKER, "--version"], args.runs)
+        print(f"tracker --version (start-up)          {start * 1000:7.0f} ms")
+        base = [*TRACKER, "--db", big, "signatory", "add"]
+        where = ["--letter", "bench", "--source", "bench"]
+        db_file = big.removeprefix("sqlite:///")
+        first = subprocess.run(
+            ["sqlite3", db_file, "SELECT name FROM people ORDER BY id DESC LIMIT 1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        cases = {
+            "exact (already signed)": [*base, first, *where],
+            "near miss (exit 3)": [*base, first[:-1] + "x" + first[-1], *where],
+            "new person, no near miss": [*base, "Zyxwv Qutrompel", *where, "--dry-run"],
+        }
+        for label, command in cases.items():
+            if label.startswith("new"):
+                command = [c for c in command if c != "--dry-run"]
+            seconds, _ = median(command, args.runs, check=False)
+            print(
+                f"signatory add, {label:26s} {seconds * 1000:7.0f} ms  "
+                f"({args.people} people; {seconds / start:.1f}x start-up)"
+            )
+        with tempfile.TemporaryDirectory() as out:
+            floor, _ = median(
+                [
+                    "sqlite3",
+                    db_file,
+                    "-cmd",
+                    ".mode csv",
+                    f".output {out}/floor.csv",
+                    "SELECT p.name, s.position, s.status, s.signed_at FROM signatures s "
+                    "JOIN people p ON p.id = s.person_id",
+                ],
+                args.runs,
+            )
+            seconds, rss = median(
+                [*TRACKER, "--db", big, "report", "all", "bench", "--dir", f"{out}/reports"],
+                max(1, args.runs // 2),
+            )
+        print(f"sqlite3 CSV export of the signatures  {floor:7.2f} s")
+        print(
+            f"report all ({args.people} signatures)  {seconds:7.2f} s  "
+            f"{seconds / floor:.1f}x the export; peak {rss:.0f} MiB"
+        )
+        small = build(folder, args.duplicates)
+        seconds, rss = median(
+            [*TRACKER, "--db", small, "person", "duplicates", "--format", "csv"],
+            max(1, args.runs // 2),
+        )
+        print(f"person duplicates ({args.duplicates} people) {seconds:7.2f} s  peak {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

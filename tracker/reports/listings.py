@@ -1,0 +1,184 @@
+"""The per-signature listings (signatories, roles), streamed.
+
+Rows are formatted in SQL (ISO dates, booleans as true/false) and made safe for spreadsheets in
+SQL too (a text cell that starts with =, +, -, @, tab or carriage return gets a leading '), then
+read from the database in chunks and written as they come.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from tracker.csvsafe import FORMULA_TRIGGERS
+from tracker.db.models import (
+    Alias,
+    Demand,
+    DemandTarget,
+    Letter,
+    Organization,
+    Person,
+    Role,
+    Signature,
+    Source,
+)
+from tracker.db.uow import UnitOfWork
+from tracker.domain.dates import end_of_day
+from tracker.reports.model import Field, Report, check_as_of
+
+CHUNK_ROWS = 50_000
+
+
+def safe_text(column: Any) -> ColumnElement[Any]:
+    """The OWASP neutralisation, in SQL: the same rule as `tracker.csvsafe.neutralise`."""
+    return case(
+        (func.substr(column, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + column),
+        else_=column,
+    )
+
+
+def iso_stamp(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    return func.strftime("%Y-%m-%dT%H:%M:%SZ", column)
+
+
+def _true_false(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return case((condition, literal("true")), else_=literal("false"))
+
+
+def _as_is(column: Any) -> Any:
+    return column
+
+
+def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
+    result = uow.session.connection().execution_options(stream_results=True).execute(query)
+    yield from result.partitions(CHUNK_ROWS)
+
+
+SIGNATORY_FIELDS: list[Field] = [
+    ("letter", "string", "The letter's slug."),
+    ("position", "integer", "Position in the published list."),
+    ("name", "string", "The person's display name."),
+    ("aliases", "string", "Other spellings of the name, separated by ' | '."),
+    ("as_written", "string", "The name as the source wrote it on this letter."),
+    ("status", "string", "reported, confirmed, disputed or retracted."),
+    ("signed_at", "datetime", "When the person signed, if known (UTC)."),
+    ("source", "string", "Source of the signature."),
+    ("person_id", "integer", "The person's id in the tracker."),
+]
+
+
+def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
+    until = end_of_day(check_as_of(letter, as_of))
+    aliases = (
+        select(Alias.person_id, func.aggregate_strings(Alias.alias, " | ").label("aliases"))
+        .group_by(Alias.person_id)
+        .subquery()
+    )
+
+    def query(safe: bool) -> Any:
+        text = safe_text if safe else _as_is
+        return (
+            select(
+                literal(letter.slug),
+                Signature.position,
+                text(Person.name),
+                text(aliases.c.aliases),
+                text(Signature.as_written),
+                Signature.status,
+                iso_stamp(Signature.signed_at, uow.dialect),
+                text(Source.key),
+                Person.id,
+            )
+            .join(Person, Person.id == Signature.person_id)
+            .join(Source, Source.id == Signature.source_id)
+            .outerjoin(aliases, aliases.c.person_id == Person.id)
+            .where(
+                Signature.letter_id == letter.id,
+                or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
+            )
+            .order_by(Signature.position.nulls_last(), Signature.id)
+        )
+
+    return Report(
+        "signatories",
+        "Signatories with their aliases, status and source",
+        SIGNATORY_FIELDS,
+        chunks=lambda safe: _streamed(uow, query(safe)),
+    )
+
+
+ROLE_FIELDS: list[Field] = [
+    ("letter", "string", "The letter's slug."),
+    ("name", "string", "The signatory's display name."),
+    ("title", "string", "The role's title."),
+    ("organization", "string", "Where the role is held."),
+    ("start", "date", "When the role began, if known."),
+    ("end", "date", "When the role ended, if it did."),
+    ("held_on_letter_date", "boolean", "Whether the role was held on the letter's date."),
+    ("held_as_of", "boolean", "Whether the role was held on the report's as-of date."),
+    ("flags", "string", "What a reader should notice, e.g. a target of one of the demands."),
+    ("source", "string", "Source of the role."),
+]
+
+
+def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
+    day = check_as_of(letter, as_of)
+    letter_day = letter.dated or day
+
+    def held(on: dt.date) -> ColumnElement[bool]:
+        return and_(
+            or_(Role.starts_on.is_(None), Role.starts_on <= on),
+            or_(Role.ends_on.is_(None), Role.ends_on > on),
+        )
+
+    targets = (
+        select(DemandTarget.person_id, func.aggregate_strings(Demand.key, ", ").label("demands"))
+        .join(Demand, Demand.id == DemandTarget.demand_id)
+        .where(Demand.letter_id == letter.id)
+        .group_by(DemandTarget.person_id)
+        .subquery()
+    )
+    flags = case(
+        (targets.c.demands.is_not(None), literal("target of demand: ") + targets.c.demands),
+        else_=None,
+    )
+
+    def query(safe: bool) -> Any:
+        text = safe_text if safe else _as_is
+        return (
+            select(
+                literal(letter.slug),
+                text(Person.name),
+                text(Role.title),
+                text(Organization.name),
+                cast(Role.starts_on, String),
+                cast(Role.ends_on, String),
+                _true_false(held(letter_day)),
+                _true_false(held(day)),
+                flags,
+                text(Source.key),
+            )
+            .select_from(Signature)
+            .join(Person, Person.id == Signature.person_id)
+            .join(Role, Role.person_id == Person.id)
+            .join(Organization, Organization.id == Role.organization_id)
+            .join(Source, Source.id == Role.source_id)
+            .outerjoin(targets, targets.c.person_id == Person.id)
+            .where(Signature.letter_id == letter.id, Signature.status != "retracted")
+            .order_by(
+                Signature.position.nulls_last(), Signature.id, Role.starts_on.nulls_first(), Role.id
+            )
+        )
+
+    return Report(
+        "roles",
+        "Roles of the signatories, with what to notice",
+        ROLE_FIELDS,
+        chunks=lambda safe: _streamed(uow, query(safe)),
+    )

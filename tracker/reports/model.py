@@ -1,0 +1,64 @@
+"""What a report is: a name, a title, Table Schema fields, and its rows.
+
+Small reports (the tally, counts, demands) are pandas DataFrames. The per-signature listings can
+hold millions of rows, so they are a SQL query streamed from the database in chunks, with
+formatting and spreadsheet-safety done in SQL: memory stays flat and nothing loops over
+signatures in Python to build them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tracker.db.models import Letter
+from tracker.errors import BadInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Field = tuple[str, str, str]  # name, Table Schema type, description
+# Streamed rows, in chunks; the flag asks for spreadsheet-safe text (for CSV) or exact text.
+RowChunks = Callable[[bool], Iterator[Sequence[Sequence[Any]]]]
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    fields: list[Field]
+    frame: pd.DataFrame | None = None
+    chunks: RowChunks | None = None  # streamed listings: rows already formatted and safe
+
+    @property
+    def columns(self) -> list[str]:
+        return [name for name, _, _ in self.fields]
+
+
+def to_frame(rows: list[dict[str, Any]] | Any, fields: list[Field]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=[name for name, _, _ in fields])
+    for name, kind, _ in fields:
+        if kind == "integer":
+            frame[name] = frame[name].astype("Int64")
+        elif kind == "number":
+            frame[name] = frame[name].astype("Float64")
+        elif kind == "boolean":
+            frame[name] = frame[name].astype("boolean")
+    return frame
+
+
+def stamp(value: dt.datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def check_as_of(letter: Letter, as_of: dt.date | None) -> dt.date:
+    day = as_of or dt.date.today()
+    if letter.dated and day < letter.dated:
+        raise BadInput(
+            f"--as-of {day.isoformat()} is before the letter's date {letter.dated.isoformat()}"
+        )
+    return day
