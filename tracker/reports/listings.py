@@ -55,9 +55,40 @@ def _as_is(column: Any) -> Any:
     return column
 
 
+def _sqlite_value(value: Any) -> Any:
+    # The text forms SQLAlchemy's SQLite Date and DateTime types store and compare.
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
-    result = uow.session.connection().execution_options(stream_results=True).execute(query)
-    yield from result.partitions(CHUNK_ROWS)
+    """Rows straight from a DBAPI cursor, in chunks.
+
+    Every column is formatted in SQL, so the driver's tuples are the rows as written: reading
+    them from the cursor skips building a Row per signature. PostgreSQL gets a server-side
+    (named) cursor so the rows arrive as they are read; SQLite steps through them lazily anyway.
+    """
+    connection = uow.session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor(name="tracker_listing")
+        cursor.execute(str(compiled), compiled.params)
+    else:
+        cursor = raw.cursor()
+        names = compiled.positiontup or []
+        cursor.execute(str(compiled), [_sqlite_value(compiled.params[n]) for n in names])
+    try:
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            yield chunk
+    finally:
+        cursor.close()
 
 
 SIGNATORY_FIELDS: list[Field] = [
