@@ -21,9 +21,14 @@ class Likeness:
     reason: str
 
 
-def _initial(token: str) -> str | None:
+# In a key, letters are TS #39 skeletons: "m" is "rn", so "M." is the initial "rn".
+_MULTI_CHARACTER_INITIALS = frozenset({"rn"})
+
+
+def initial(token: str) -> str | None:
+    """The initial a key token stands for ("j." or "j"), or None for a full name."""
     token = token.rstrip(".")
-    return token if len(token) == 1 else None
+    return token if len(token) == 1 or token in _MULTI_CHARACTER_INITIALS else None
 
 
 def _initials_compatible(a: list[str], b: list[str]) -> bool:
@@ -33,9 +38,9 @@ def _initials_compatible(a: list[str], b: list[str]) -> bool:
     for left, right in zip(a[:-1], b[:-1], strict=True):
         if left == right:
             continue
-        initial = _initial(left) or _initial(right)
-        other = right if _initial(left) else left
-        if initial is None or not other.startswith(initial):
+        short = initial(left) or initial(right)
+        other = right if initial(left) else left
+        if short is None or not other.startswith(short):
             return False
         used_initial = True
     return used_initial

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tracker.db.models import Person, Signature
 from tracker.db.uow import UnitOfWork
-from tracker.domain.matching import MAX_EDITS, SIMILARITY_THRESHOLD, likeness
+from tracker.domain.matching import MAX_EDITS, SIMILARITY_THRESHOLD, initial, likeness
 from tracker.services.letters import get_letter
 
 MAX_BLOCK = 20_000
@@ -100,7 +100,7 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterable[tuple[_Entry, _Entry]]:
         yield from _close_in_block(block)
     # An initial beside a full name shares the surname and the first letter: by_last holds both.
     for block in by_last.values():
-        initials = [m for m in block if len(m.key.split(" ")[0].rstrip(".")) == 1]
+        initials = [m for m in block if initial(m.key.split(" ")[0])]
         for short in initials:
             for other in block:
                 if other is not short:
