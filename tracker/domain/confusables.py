@@ -10,14 +10,50 @@ the partition of look-alikes the same as Unicode's.
 
 from __future__ import annotations
 
+import os
+import pickle
+import tempfile
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _LRM = "\u200e"
+_TABLE_FORMAT = 1  # bump when the derivation below changes
+
+
+def _cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    import confusable_homoglyphs  # its __init__ is light; the data loads in _derive_prototypes
+
+    data = confusable_homoglyphs.__version__
+    return Path(base) / "signatory-tracker" / f"skeletons-{data}-{_TABLE_FORMAT}.pickle"
 
 
 @lru_cache(maxsize=1)
 def _prototypes() -> dict[int, str]:
+    """The table, derived once per version of the data and cached (the derivation reads a
+    900 kB JSON file; the cache loads in a millisecond, which keeps `signatory add` quick)."""
+    path = _cache_file()
+    try:
+        with path.open("rb") as handle:
+            table = pickle.load(handle)
+        if isinstance(table, dict):
+            return table
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        pass
+    table = _derive_prototypes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle_fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".skeletons.")
+        with os.fdopen(handle_fd, "wb") as out:
+            pickle.dump(table, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only home: derive again next time
+    return table
+
+
+def _derive_prototypes() -> dict[int, str]:
     from confusable_homoglyphs.confusables import confusables_data
 
     def clean(text: str) -> str:

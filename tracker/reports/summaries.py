@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -33,20 +33,22 @@ TALLY_FIELDS: list[Field] = [
 
 
 def _named_count(uow: UnitOfWork, letter: Letter, until: dt.datetime) -> tuple[int, str]:
-    live = and_(
-        Signature.letter_id == letter.id,
-        Signature.status != "retracted",
-        or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
-    )
-    named = uow.session.scalar(select(func.count()).select_from(Signature).where(live)) or 0
-    keys = uow.session.scalars(
-        select(Source.key)
-        .join(Signature, Signature.source_id == Source.id)
-        .where(live)
-        .distinct()
-        .order_by(Source.key)
+    """Named (not retracted) signatures as of `until`, and their sources: one scan, grouped."""
+    rows = uow.session.execute(
+        select(Signature.source_id, func.count())
+        .where(
+            Signature.letter_id == letter.id,
+            Signature.status != "retracted",
+            or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
+        )
+        .group_by(Signature.source_id)
     ).all()
-    return named, ", ".join(keys)
+    if not rows:
+        return 0, ""
+    keys = uow.session.scalars(
+        select(Source.key).where(Source.id.in_([source_id for source_id, _ in rows]))
+    ).all()
+    return sum(count for _, count in rows), ", ".join(sorted(keys))
 
 
 def _tally_row(
