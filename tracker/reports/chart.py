@@ -20,7 +20,8 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
     import pandas as pd
 
     frame, summary = counts.frame, tally.frame
-    assert frame is not None and summary is not None, "the chart draws the summary reports"
+    assert frame is not None, "the chart draws the counts summary"
+    assert summary is not None, "the chart draws the tally summary"
     figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
     try:
         row: dict[Any, Any] = summary.iloc[0].to_dict() if len(summary) else {}
