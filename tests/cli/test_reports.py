@@ -107,3 +107,27 @@ def test_unwritable_folder_is_one_line(seeded: Tracker, tmp_path: Path) -> None:
     result = seeded("report", "all", SLUG, "--dir", str(blocker / "sub"))
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
+
+
+def test_signed_at_is_iso_in_the_listing(seeded: Tracker) -> None:
+    seeded.ok(
+        "signatory",
+        "add",
+        "Late Signer",
+        "--letter",
+        SLUG,
+        "--source",
+        "seed-003",
+        "--signed-at",
+        "2023-11-21T10:30:00Z",
+        "--new-person",
+    )
+    rows = list(csv.DictReader(io.StringIO(seeded.ok("report", "signatories", SLUG))))
+    (late,) = [row for row in rows if row["name"] == "Late Signer"]
+    assert late["signed_at"] == "2023-11-21T10:30:00Z"
+    (as_json,) = [
+        r
+        for r in json.loads(seeded.ok("report", "signatories", SLUG, "-f", "json"))
+        if r["name"] == "Late Signer"
+    ]
+    assert as_json["signed_at"] == "2023-11-21T10:30:00Z"

@@ -45,6 +45,10 @@ class _State:
             self._engine = make_engine(database_url(self.db))
         return self._engine
 
+    def forget_engine(self, db: str | None) -> None:
+        """In a forked worker: drop the inherited engine without touching its connections."""
+        self.db, self._engine = db, None
+
     def reset(self, db: str | None) -> None:
         if self._engine is not None:
             self._engine.dispose()

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from tracker.cli.common import OutputFormat, emit, handle_errors, say, unit_of_work
+from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, unit_of_work
 from tracker.domain.dates import parse_date
 
 report_app = typer.Typer(
@@ -71,36 +71,86 @@ def _single_report(name: str) -> Callable[..., None]:
     return handle_errors(command)
 
 
+Field = tuple[str, str, str]
+
+
+def _write_listing(
+    url: str | None, name: str, slug: str, folder: Path, as_of: dt.date | None, excel: bool
+) -> tuple[str, list[Field], Path]:
+    """One per-signature listing, in a worker process with its own connection."""
+    from tracker.reports import output
+    from tracker.reports.catalog import BUILDERS
+    from tracker.services.letters import get_letter
+
+    state.forget_engine(url)  # never share a connection inherited across fork()
+    with unit_of_work(readonly=True, check_schema=False) as uow:
+        letter = get_letter(uow=uow, slug=slug)
+        report = BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
+        path = output.write_csv_file(report, folder / f"{name}.csv", excel=excel)
+        return report.title, report.fields, path
+
+
+def _listing_pool() -> Any:
+    """Worker processes for the listings where fork() exists: the two listings are written at
+    once, each in its own process (the work is CPU-bound Python, so threads would not help)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"))
+
+
 def write_letter_reports(
     slug: str, folder: Path, *, as_of: dt.date | None = None, excel: bool = False
 ) -> list[Path]:
-    """Every report of one letter as CSV, the data package that describes them, and the chart,
-    all read from one snapshot of the database."""
+    """Every report of one letter as CSV, the data package that describes them, and the chart.
+
+    The two listings (one row per signature) are written by worker processes while this one
+    makes the summaries and the chart.
+    """
     from tracker.reports import chart, output, summaries
-    from tracker.reports.catalog import BUILDERS
     from tracker.reports.model import Report
     from tracker.services.letters import get_letter
 
-    with unit_of_work(readonly=True) as uow:
-        letter = get_letter(uow=uow, slug=slug)
-        title = letter.title
-        built = [
-            BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-            for name in ("tally", "counts", "signatories", "roles", "demands")
-        ]
-        series = summaries.tally(uow=uow, letter=letter, as_of=as_of, series=True)
-        reports = [
-            *built,
-            Report("tally-series", "The tally at each reported count", series.fields, series.frame),
-        ]
-        written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in reports]
-    by_name = {r.name: r for r in reports}
-    png = chart.draw_chart(
-        title=f"{title}: reported signers",
-        counts=by_name["counts"],
-        tally=by_name["tally"],
-        path=folder / "chart.png",
-    )
+    pool = _listing_pool()
+    names = ("signatories", "roles")
+    try:
+        if pool is not None:
+            futures = [
+                pool.submit(_write_listing, state.db, name, slug, folder, as_of, excel)
+                for name in names
+            ]
+        with unit_of_work(readonly=True) as uow:
+            letter = get_letter(uow=uow, slug=slug)
+            title = letter.title
+            tally = summaries.tally(uow=uow, letter=letter, as_of=as_of)
+            counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
+            demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
+            series = summaries.tally(uow=uow, letter=letter, as_of=as_of, series=True)
+        series = Report(
+            "tally-series", "The tally at each reported count", series.fields, series.frame
+        )
+        small = [tally, counts, demands, series]
+        written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in small]
+        png = chart.draw_chart(
+            title=f"{title}: reported signers",
+            counts=counts,
+            tally=tally,
+            path=folder / "chart.png",
+        )
+        if pool is not None:
+            done = [future.result() for future in futures]
+        else:
+            done = [_write_listing(state.db, name, slug, folder, as_of, excel) for name in names]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    listings = [
+        Report(name, title_, fields) for name, (title_, fields, _) in zip(names, done, strict=True)
+    ]
+    reports = [tally, counts, *listings, demands, series]
+    written += [path for _, _, path in done]
     extra: list[dict[str, Any]] = [
         {
             "name": "chart",

@@ -33,26 +33,28 @@ from tracker.reports.model import Field, Report, check_as_of
 CHUNK_ROWS = 50_000
 
 
-def safe_text(column: Any) -> ColumnElement[Any]:
-    """The OWASP neutralisation, in SQL: the same rule as `tracker.csvsafe.neutralise`."""
-    return case(
-        (func.substr(column, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + column),
-        else_=column,
-    )
+_TRIGGER_CODES = [ord(trigger) for trigger in FORMULA_TRIGGERS]
+
+
+def safe_text(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The OWASP neutralisation, in SQL: the same rule as `tracker.csvsafe.neutralise`.
+
+    The code point of the first character is the cheapest test each database offers:
+    `unicode()` on SQLite, `ascii()` on PostgreSQL (the code point, for UTF-8 text).
+    """
+    first = func.ascii(column) if dialect == "postgresql" else func.unicode(column)
+    return case((first.in_(_TRIGGER_CODES), literal("'") + column), else_=column)
 
 
 def iso_stamp(column: Any, dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    return func.strftime("%Y-%m-%dT%H:%M:%SZ", column)
+    # SQLAlchemy stores SQLite times as "YYYY-MM-DD HH:MM:SS.ffffff"; slicing beats strftime.
+    return func.substr(column, 1, 10) + literal("T") + func.substr(column, 12, 8) + literal("Z")
 
 
 def _true_false(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return case((condition, literal("true")), else_=literal("false"))
-
-
-def _as_is(column: Any) -> Any:
-    return column
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -113,7 +115,9 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
     )
 
     def query(safe: bool) -> Any:
-        text = safe_text if safe else _as_is
+        def text(column: Any) -> Any:
+            return safe_text(column, uow.dialect) if safe else column
+
         return (
             select(
                 literal(letter.slug),
@@ -181,7 +185,9 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
     )
 
     def query(safe: bool) -> Any:
-        text = safe_text if safe else _as_is
+        def text(column: Any) -> Any:
+            return safe_text(column, uow.dialect) if safe else column
+
         return (
             select(
                 literal(letter.slug),
