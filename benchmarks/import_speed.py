@@ -45,25 +45,18 @@ def prepare(url: str) -> None:
         subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
 
 
+def tracker_import(url: str, csv_path: Path) -> tuple[float, float]:
+    """A fresh database with one letter, then the timed import into it."""
+    prepare(url)
+    command = ["signatory", "import", str(csv_path), "--letter", "bench", "--source", "bench"]
+    return timed([*TRACKER, "--db", url, *command])
+
+
 def sqlite_round(folder: Path, csv_path: Path, run: int) -> tuple[float, float, float]:
     floor_db = folder / f"floor-{run}.db"
     floor, _ = timed(["sqlite3", str(floor_db), "-cmd", ".mode csv", f".import {csv_path} t"])
     url = f"sqlite:///{folder / f'tracker-{run}.db'}"
-    prepare(url)
-    ours, rss = timed(
-        [
-            *TRACKER,
-            "--db",
-            url,
-            "signatory",
-            "import",
-            str(csv_path),
-            "--letter",
-            "bench",
-            "--source",
-            "bench",
-        ]
-    )
+    ours, rss = tracker_import(url, csv_path)
     return floor, ours, rss
 
 
@@ -81,21 +74,7 @@ def postgres_round(url: str, csv_path: Path) -> tuple[float, float, float]:
     floor, _ = timed(
         ["psql", url, "-qc", f"\\copy floor FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"]
     )
-    prepare(url)
-    ours, rss = timed(
-        [
-            *TRACKER,
-            "--db",
-            url,
-            "signatory",
-            "import",
-            str(csv_path),
-            "--letter",
-            "bench",
-            "--source",
-            "bench",
-        ]
-    )
+    ours, rss = tracker_import(url, csv_path)
     return floor, ours, rss
 
 

@@ -12,6 +12,19 @@ MARKERS = {"exact": "o", "approximate": "D", "at-least": "^", "up-to": "v"}
 WORDS = {"exact": "", "approximate": "about ", "at-least": "at least ", "up-to": "up to "}
 
 
+def _reference(axes: Any, value: int, label: str, color: str, style: str) -> None:
+    """A horizontal reference line across the chart, labelled at its left end."""
+    axes.axhline(value, color=color, linestyle=style, linewidth=1.2)
+    axes.annotate(
+        label,
+        xy=(0.01, value),
+        xycoords=("axes fraction", "data"),
+        va="bottom",
+        fontsize=8,
+        color=color,
+    )
+
+
 def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path:
     import matplotlib
 
@@ -28,24 +41,9 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
         population = row.get("population")
         named = row.get("named")
         if pd.notna(population):
-            axes.axhline(int(population), color="0.4", linestyle="--", linewidth=1)
-            axes.annotate(
-                f"population {int(population)}",
-                xy=(0.01, int(population)),
-                xycoords=("axes fraction", "data"),
-                va="bottom",
-                fontsize=8,
-            )
+            _reference(axes, int(population), f"population {int(population)}", "0.4", "--")
         if pd.notna(named):
-            axes.axhline(int(named), color="tab:green", linestyle=":", linewidth=1.5)
-            axes.annotate(
-                f"named {int(named)}",
-                xy=(0.01, int(named)),
-                xycoords=("axes fraction", "data"),
-                va="bottom",
-                fontsize=8,
-                color="tab:green",
-            )
+            _reference(axes, int(named), f"named {int(named)}", "tab:green", ":")
         if len(frame):
             times = pd.to_datetime(frame["as_of"])
             axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)

@@ -8,7 +8,7 @@ read from the database in chunks and written as they come.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
@@ -93,6 +93,25 @@ def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
         cursor.close()
 
 
+TextColumn = Callable[[Any], Any]
+
+
+def _listing(
+    uow: UnitOfWork,
+    name: str,
+    title: str,
+    fields: list[Field],
+    build: Callable[[TextColumn], Any],
+) -> Report:
+    """A streamed report. `build` receives how to select a text column: made spreadsheet-safe
+    for CSV, or as it is for JSON and tables."""
+
+    def text_for(safe: bool) -> TextColumn:
+        return (lambda column: safe_text(column, uow.dialect)) if safe else (lambda column: column)
+
+    return Report(name, title, fields, chunks=lambda safe: _streamed(uow, build(text_for(safe))))
+
+
 SIGNATORY_FIELDS: list[Field] = [
     ("letter", "string", "The letter's slug."),
     ("position", "integer", "Position in the published list."),
@@ -114,10 +133,7 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
         .subquery()
     )
 
-    def query(safe: bool) -> Any:
-        def text(column: Any) -> Any:
-            return safe_text(column, uow.dialect) if safe else column
-
+    def query(text: TextColumn) -> Any:
         return (
             select(
                 literal(letter.slug),
@@ -140,11 +156,12 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
             .order_by(Signature.position.nulls_last(), Signature.id)
         )
 
-    return Report(
+    return _listing(
+        uow,
         "signatories",
         "Signatories with their aliases, status and source",
         SIGNATORY_FIELDS,
-        chunks=lambda safe: _streamed(uow, query(safe)),
+        query,
     )
 
 
@@ -184,10 +201,7 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
         else_=None,
     )
 
-    def query(safe: bool) -> Any:
-        def text(column: Any) -> Any:
-            return safe_text(column, uow.dialect) if safe else column
-
+    def query(text: TextColumn) -> Any:
         return (
             select(
                 literal(letter.slug),
@@ -213,9 +227,6 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
             )
         )
 
-    return Report(
-        "roles",
-        "Roles of the signatories, with what to notice",
-        ROLE_FIELDS,
-        chunks=lambda safe: _streamed(uow, query(safe)),
+    return _listing(
+        uow, "roles", "Roles of the signatories, with what to notice", ROLE_FIELDS, query
     )

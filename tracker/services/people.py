@@ -111,14 +111,18 @@ def resolve_existing(*, uow: UnitOfWork, name: str, hint: str = "") -> Person:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        listed = ", ".join(f"{p.name} (#{p.id})" for p in matches)
-        raise Conflict(
-            f"'{display}' matches several people: {listed}; name one as #ID",
-            [f"#{p.id}" for p in matches],
-        )
+        raise _several(display, matches, "name one as #ID")
     suggestions = near_misses(uow=uow, key=key)[:MAX_SUGGESTIONS]
     maybe = f"; did you mean {_quoted(suggestions)}?" if suggestions else ""
     raise NotFound(f"unknown person '{display}'{maybe}{hint}")
+
+
+def _several(display: str, matches: list[Person], what_to_do: str) -> Conflict:
+    listed = ", ".join(f"{p.name} (#{p.id})" for p in matches)
+    return Conflict(
+        f"'{display}' matches several people: {listed}; {what_to_do}",
+        [f"#{p.id}" for p in matches],
+    )
 
 
 def _quoted(misses: list[NearMiss]) -> str:
@@ -162,11 +166,7 @@ def resolve_for_new_fact(
         if len(matches) == 1:
             return Resolution(matches[0], False, False)
         if len(matches) > 1:
-            listed = ", ".join(f"{p.name} (#{p.id})" for p in matches)
-            raise Conflict(
-                f"'{display}' matches several people: {listed}; choose with --same-as '#ID'",
-                [f"#{p.id}" for p in matches],
-            )
+            raise _several(display, matches, "choose with --same-as '#ID'")
         misses = near_misses(uow=uow, key=key)[:MAX_SUGGESTIONS]
         if misses:
             details = "; ".join(miss.describe() for miss in misses)
