@@ -200,3 +200,46 @@ def test_bad_demand_input(seeded: Tracker) -> None:
         result = seeded(*args)
         assert result.exit_code == 2, args
         assert message in result.stderr
+
+
+def test_ultimatum_recorded_as_carried_out(seeded: Tracker) -> None:
+    seeded.ok(
+        "demand", "ultimatum", SLUG, "--carried-out", "2023-11-25", "--source", "public-record"
+    )
+    before = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-11-24", "-f", "json"))
+    after = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-11-25", "-f", "json"))
+    assert before["ultimatum"]["state"] == "active"
+    assert after["ultimatum"]["state"] == "carried-out"
+
+
+def test_unknown_organization_and_person(seeded: Tracker) -> None:
+    result = seeded(
+        "person",
+        "role",
+        "end",
+        "Sam Altman",
+        "--title",
+        "CEO",
+        "--org",
+        "Nowhere Inc",
+        "--end",
+        "2023-12-01",
+        "--source",
+        "public-record",
+    )
+    assert result.exit_code == 2
+    assert "unknown organization 'Nowhere Inc'" in result.stderr
+    result = seeded(
+        "person",
+        "role",
+        "add",
+        "Nobody Here",
+        "--title",
+        "CEO",
+        "--org",
+        "OpenAI",
+        "--source",
+        "public-record",
+    )
+    assert result.exit_code == 2
+    assert "tracker person add" in result.stderr

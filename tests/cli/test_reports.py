@@ -131,3 +131,53 @@ def test_signed_at_is_iso_in_the_listing(seeded: Tracker) -> None:
         if r["name"] == "Late Signer"
     ]
     assert as_json["signed_at"] == "2023-11-21T10:30:00Z"
+
+
+def test_golden_listings_and_summaries(seeded: Tracker) -> None:
+    roles = list(csv.DictReader(io.StringIO(seeded.ok("report", "roles", SLUG))))
+    ilya = [r for r in roles if r["name"] == "Ilya Sutskever"]
+    assert {r["title"] for r in ilya} == {"Co-founder", "Chief Scientist", "Board member"}
+    assert all(r["flags"] == "target of demand: board-resigns" for r in ilya)
+    assert not any(r["flags"] for r in roles if r["name"] != "Ilya Sutskever")
+    murati = {r["title"]: r for r in roles if r["name"] == "Mira Murati"}
+    assert murati["Interim Chief Executive Officer"]["held_on_letter_date"] == "false"
+    assert murati["Chief Technology Officer"]["held_on_letter_date"] == "true"
+    signatories = list(csv.DictReader(io.StringIO(seeded.ok("report", "signatories", SLUG))))
+    assert [r["position"] for r in signatories] == [str(i) for i in range(1, 13)]
+    chen = signatories[10]
+    assert (chen["name"], chen["as_written"], chen["aliases"]) == (
+        "Mark Chen",
+        "Tandai Chen",
+        "Tandai Chen",
+    )
+    demands = json.loads(
+        seeded.ok("report", "demands", SLUG, "--as-of", "2023-11-20", "-f", "json")
+    )
+    assert [(d["key"], d["status"]) for d in demands] == [
+        ("board-resigns", "pending"),
+        ("independent-directors", "pending"),
+        ("reinstate", "pending"),
+    ]
+    counts = list(csv.DictReader(io.StringIO(seeded.ok("report", "counts", SLUG))))
+    assert [(c["value"], c["qualifier"], c["population"], c["source"]) for c in counts] == [
+        ("500", "up-to", "770", "seed-003")
+    ]
+    table = seeded.ok("report", "tally", SLUG, "--as-of", "2023-11-21", "-f", "table")
+    assert "770" in table
+    assert "488" in table
+
+
+def test_excel_bom_and_out_file(seeded: Tracker, tmp_path: Path) -> None:
+    out = tmp_path / "tally.csv"
+    seeded.ok("report", "tally", SLUG, "--out", str(out), "--excel")
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.count(b"\r\n") == 2
+    assert not list(tmp_path.glob(".tally.csv.*"))  # no temporary file left behind
+
+
+def test_reports_refuse_a_date_before_the_letter(seeded: Tracker) -> None:
+    for report in ("tally", "roles", "signatories", "counts", "demands", "all"):
+        result = seeded("report", report, SLUG, "--as-of", "2023-11-19")
+        assert result.exit_code == 2, report
+        assert "before the letter's date" in result.stderr

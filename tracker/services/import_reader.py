@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from tracker.csvsafe import FORMULA_TRIGGERS
 from tracker.domain.dates import parse_datetime
 from tracker.domain.names import clean_display_name
 from tracker.errors import BadInput
@@ -137,6 +138,10 @@ def _text(raw: dict[str, Any], column: str) -> str | None:
         if column == "name":
             raise BadInput(f"the name must be text, not {type(value).__name__}")
         value = str(value)
+    if value.startswith("'") and value[1:2] in FORMULA_TRIGGERS and value[1:2]:
+        # The spreadsheet-safety prefix our CSV reports add (and spreadsheets read as "text"):
+        # an exported list imports back as the names it holds.
+        value = value[1:]
     return value if value.strip() else None
 
 
