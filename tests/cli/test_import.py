@@ -219,3 +219,52 @@ def test_export_then_import_gives_the_same_names(seeded: Tracker, tmp_path: Path
     copied = json.loads(seeded.ok("signatory", "list", "copy", "-f", "json"))
     original = json.loads(seeded.ok("signatory", "list", SLUG, "-f", "json"))
     assert [r["name"] for r in copied] == [r["name"] for r in original]
+
+
+def test_progress_on_a_terminal_silence_otherwise(letter: Tracker, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = tmp_path / "list.txt"
+    path.write_text("".join(f"Person Number{i:05d}\n" for i in range(30_000)))
+    quiet = _import(letter, path)
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""  # not a terminal: no progress bar
+    letter.ok("letter", "add", "second", "--title", "Second", "--addressed-to", "Board")
+    primary, replica = pty.openpty()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--db",
+            letter.url,
+            "signatory",
+            "import",
+            str(path),
+            "--letter",
+            "second",
+            "--source",
+            "list",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=replica,
+        timeout=300,
+        check=False,
+    )
+    os.close(replica)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert done.returncode == 0
+    assert b"30000 rows read" in done.stdout
+    assert b"reading" in shown or b"resolving" in shown

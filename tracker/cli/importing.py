@@ -33,20 +33,30 @@ def _progress(total: int | None) -> Iterator[Any]:
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("importing"),
+        TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TextColumn("{task.fields[rows]} rows"),
-        TimeRemainingColumn(),
+        TimeElapsedColumn(),
         transient=True,
+        console=Console(stderr=True),  # stdout stays for the summary line and for scripts
     ) as bar:
-        task = bar.add_task("import", total=total, rows=0)
+        task = bar.add_task("reading", total=total, rows=0)
 
-        def update(rows: int, done: int) -> None:
-            bar.update(task, completed=done, rows=rows)
+        def update(rows: int, done: int, phase: str = "reading") -> None:
+            # Once every row is read, the database resolves them: the bar pulses meanwhile.
+            finished = phase == "reading"
+            bar.update(
+                task,
+                completed=done,
+                rows=rows,
+                description=phase,
+                total=total if finished else None,
+            )
 
         yield update
 

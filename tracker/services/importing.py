@@ -61,7 +61,7 @@ CREATE TEMPORARY TABLE import_rows (
 ){suffix}
 """
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]  # (rows read, bytes read[, phase])
 RejectSink = Callable[[RowError], None]
 
 
@@ -342,7 +342,7 @@ def import_signatories(
     stager.flush()
     rows_read = stager.count + rejected
     if progress is not None:
-        progress(rows_read, reader.bytes_read)
+        progress(rows_read, reader.bytes_read, "resolving")
     if rejected and on_error == "abort":
         raise BadInput(
             f"{rejected} of {rows_read} rows are invalid, nothing was imported "
