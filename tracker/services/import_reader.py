@@ -48,7 +48,7 @@ class RowError:
     raw: dict[str, str] = field(default_factory=dict)
 
 
-class Source:
+class InputFile:
     """The bytes of the input, hashed as they are read."""
 
     def __init__(self, handle: IO[bytes], *, encoding: str | None, label: str) -> None:
@@ -77,6 +77,10 @@ class Source:
                 "give a CSV, JSON lines or text file, or pass --encoding for UTF-16 without a BOM"
             )
         return "utf-8"
+
+    def head_text(self, size: int = 4096) -> str:
+        """The start of the input, decoded leniently: enough to tell its format."""
+        return self._head[:size].decode(self.encoding, errors="ignore")
 
     def _chunks(self) -> Iterator[bytes]:
         chunk = self._head
@@ -218,7 +222,7 @@ def _check_columns(columns: list[str]) -> None:
 RowResult = ImportRow | RowError
 
 
-def _csv_rows(source: Source) -> Iterator[RowResult]:
+def _csv_rows(source: InputFile) -> Iterator[RowResult]:
     validate = _Validator()
     reader = csv.reader(source.lines(), strict=True)
     try:
@@ -255,7 +259,7 @@ def _row(validate: _Validator, line: int, raw: dict[str, Any]) -> RowResult:
         return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
 
 
-def _jsonl_rows(source: Source) -> Iterator[RowResult]:
+def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
     validate = _Validator()
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
@@ -280,7 +284,7 @@ def _jsonl_rows(source: Source) -> Iterator[RowResult]:
         yield _row(validate, line_no, raw)
 
 
-def _text_rows(source: Source) -> Iterator[RowResult]:
+def _text_rows(source: InputFile) -> Iterator[RowResult]:
     validate = _Validator()
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
@@ -293,13 +297,13 @@ def _text_rows(source: Source) -> Iterator[RowResult]:
         yield _row(validate, line_no, raw)
 
 
-def sniff_format(source: Source, name: str) -> str:
+def sniff_format(source: InputFile, name: str) -> str:
     lowered = name.lower()
     if lowered.endswith(".csv"):
         return "csv"
     if lowered.endswith((".jsonl", ".ndjson")):
         return "jsonl"
-    head = source._head[:4096].decode(source.encoding, errors="ignore").lstrip("\ufeff \t\r\n")
+    head = source.head_text().lstrip("\ufeff \t\r\n")
     if head.startswith("{"):
         return "jsonl"
     first = head.split("\n", 1)[0].strip().lower()
@@ -308,7 +312,7 @@ def sniff_format(source: Source, name: str) -> str:
     return "text"
 
 
-def read_rows(source: Source, fmt: str) -> Iterator[RowResult]:
+def read_rows(source: InputFile, fmt: str) -> Iterator[RowResult]:
     if fmt == "csv":
         return _csv_rows(source)
     if fmt == "jsonl":

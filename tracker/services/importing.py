@@ -25,7 +25,7 @@ from tracker.domain.matching import likeness
 from tracker.domain.names import blocking_keys, name_key
 from tracker.errors import BadInput
 from tracker.services import audit
-from tracker.services.import_reader import ImportRow, RowError, Source, read_rows, sniff_format
+from tracker.services.import_reader import ImportRow, InputFile, RowError, read_rows, sniff_format
 from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
@@ -322,7 +322,7 @@ def import_signatories(
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
     letter = get_letter(uow=uow, slug=slug)
     source = get_source(uow=uow, key=source_key)
-    reader = Source(stream, encoding=encoding, label=label)
+    reader = InputFile(stream, encoding=encoding, label=label)
     chosen = sniff_format(reader, label) if fmt == "auto" else fmt
     connection = uow.session.connection()
     stager = _Stager(connection)
