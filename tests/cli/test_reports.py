@@ -181,3 +181,55 @@ def test_reports_refuse_a_date_before_the_letter(seeded: Tracker) -> None:
         result = seeded("report", report, SLUG, "--as-of", "2023-11-19")
         assert result.exit_code == 2, report
         assert "before the letter's date" in result.stderr
+
+
+def test_named_count_follows_signing_dates_and_retractions(seeded: Tracker) -> None:
+    seeded.ok(
+        "signatory",
+        "add",
+        "Late Signer",
+        "--letter",
+        SLUG,
+        "--source",
+        "public-record",
+        "--signed-at",
+        "2023-11-25T08:00:00Z",
+        "--new-person",
+    )
+    seeded.ok(
+        "count",
+        "add",
+        SLUG,
+        "700",
+        "--as-of",
+        "2023-11-26",
+        "--source",
+        "public-record",
+        "--qualifier",
+        "approximate",
+    )
+
+    def tally(as_of: str) -> dict[str, object]:
+        (row,) = json.loads(seeded.ok("report", "tally", SLUG, "--as-of", as_of, "-f", "json"))
+        return row
+
+    assert tally("2023-11-24")["named"] == 12
+    late = tally("2023-11-25")
+    assert late["named"] == 13
+    assert late["named_sources"] == "public-record, seed-003"
+    series = json.loads(
+        seeded.ok("report", "tally", SLUG, "--as-of", "2023-11-30", "--series", "-f", "json")
+    )
+    assert [(r["reported"], r["named"]) for r in series] == [(500, 12), (700, 13)]
+    seeded.ok(
+        "signatory",
+        "retract",
+        "Late Signer",
+        "--letter",
+        SLUG,
+        "--source",
+        "public-record",
+        "--reason",
+        "Asked to be removed",
+    )
+    assert tally("2023-11-30")["named"] == 12

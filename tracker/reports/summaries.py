@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -32,23 +32,29 @@ TALLY_FIELDS: list[Field] = [
 ]
 
 
-def _named_count(uow: UnitOfWork, letter: Letter, until: dt.datetime) -> tuple[int, str]:
-    """Named (not retracted) signatures as of `until`, and their sources: one scan, grouped."""
-    rows = uow.session.execute(
-        select(Signature.source_id, func.count())
-        .where(
-            Signature.letter_id == letter.id,
-            Signature.status != "retracted",
-            or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
-        )
-        .group_by(Signature.source_id)
-    ).all()
-    if not rows:
-        return 0, ""
-    keys = uow.session.scalars(
-        select(Source.key).where(Source.id.in_([source_id for source_id, _ in rows]))
-    ).all()
-    return sum(count for _, count in rows), ", ".join(sorted(keys))
+class NamedTimeline:
+    """How many named (not retracted) signatures there were on any day, and from which sources.
+
+    One grouped scan of the letter's signatures (by signing day and source) answers the tally and
+    every point of the series, however many reported counts there are.
+    """
+
+    def __init__(self, uow: UnitOfWork, letter: Letter) -> None:
+        day = func.date(Signature.signed_at)
+        self._groups = [
+            (None if signed is None else str(signed)[:10], key, int(count))
+            for signed, key, count in uow.session.execute(
+                select(day, Source.key, func.count())
+                .join(Source, Source.id == Signature.source_id)
+                .where(Signature.letter_id == letter.id, Signature.status != "retracted")
+                .group_by(day, Source.key)
+            )
+        ]
+
+    def as_of(self, day: dt.date) -> tuple[int, str]:
+        limit = day.isoformat()
+        counted = [(key, n) for signed, key, n in self._groups if signed is None or signed <= limit]
+        return sum(n for _, n in counted), ", ".join(sorted({key for key, _ in counted}))
 
 
 def _tally_row(
@@ -111,18 +117,19 @@ def tally(
 ) -> Report:
     day = check_as_of(letter, as_of)
     until = end_of_day(day)
+    timeline = NamedTimeline(uow, letter)
     population_source = _population_source(uow, letter)
     counts = uow.session.execute(_counts_query(letter).where(ReportedCount.as_of <= until)).all()
     if series:
         rows = []
         for count in counts:
             count_day = count.as_of.date()
-            named, sources = _named_count(uow, letter, end_of_day(count_day))
+            named, sources = timeline.as_of(count_day)
             rows.append(
                 _tally_row(uow, letter, count_day, count, named, sources, population_source)
             )
     else:
-        named, sources = _named_count(uow, letter, until)
+        named, sources = timeline.as_of(day)
         latest = counts[-1] if counts else None
         rows = [_tally_row(uow, letter, day, latest, named, sources, population_source)]
     return Report(
