@@ -45,6 +45,10 @@ class _State:
             self._engine = make_engine(database_url(self.db))
         return self._engine
 
+    def close_connections(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
     def forget_engine(self, db: str | None) -> None:
         """In a forked worker: drop the inherited engine without touching its connections."""
         self.db, self._engine = db, None

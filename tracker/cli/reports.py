@@ -7,12 +7,15 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, unit_of_work
 from tracker.domain.dates import parse_date
+
+if TYPE_CHECKING:
+    from tracker.reports.model import Field
 
 report_app = typer.Typer(
     help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True
@@ -71,9 +74,6 @@ def _single_report(name: str) -> Callable[..., None]:
     return handle_errors(command)
 
 
-Field = tuple[str, str, str]
-
-
 def _write_listing(
     url: str | None, name: str, slug: str, folder: Path, as_of: dt.date | None, excel: bool
 ) -> tuple[str, list[Field], Path]:
@@ -114,6 +114,10 @@ def write_letter_reports(
     from tracker.services.letters import get_letter
 
     pool = _listing_pool()
+    if pool is not None:
+        # SQLite connections must not cross fork(): close the pooled ones before the workers
+        # start, so that no child inherits (and later closes) a connection this process uses.
+        state.close_connections()
     names = ("signatories", "roles")
     try:
         if pool is not None:
