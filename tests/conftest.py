@@ -72,6 +72,22 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def service_engine(path: Path, *, source: str, letters: tuple[str, ...]) -> Engine:
+    """A migrated SQLite file with one source and some letters, for service-level tests."""
+    from tracker.db.uow import UnitOfWork
+    from tracker.services.letters import add_letter
+    from tracker.services.sources import add_source
+
+    engine = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        add_source(uow=uow, key=source, title=source.title())
+        for slug in letters:
+            add_letter(uow=uow, slug=slug, title=slug.title(), addressed_to="Board")
+        uow.commit()
+    return engine
+
+
 class Tracker:
     """Runs `tracker --db URL ...` through Typer's CliRunner."""
 

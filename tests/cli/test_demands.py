@@ -14,10 +14,6 @@ def _status(t: Tracker, as_of: str) -> dict[str, str]:
     return {d["key"]: d["status"] for d in report["demands"]}
 
 
-def _role(t: Tracker, *args: str) -> None:
-    t.ok("person", "role", *args, "--source", "public-record")
-
-
 def test_right_after_seeding_all_pending(seeded: Tracker) -> None:
     assert set(_status(seeded, "2023-11-20").values()) == {"pending"}
     result = seeded("demand", "check", SLUG, "--as-of", "2023-11-20")
@@ -25,90 +21,62 @@ def test_right_after_seeding_all_pending(seeded: Tracker) -> None:
     assert "board-resigns: pending" in result.stdout
 
 
+def _starts(t: Tracker, name: str, title: str, day: str) -> None:
+    t.ok(
+        "person",
+        "role",
+        "add",
+        name,
+        "--title",
+        title,
+        "--org",
+        "OpenAI",
+        "--start",
+        day,
+        "--source",
+        "public-record",
+    )
+
+
+def _ends(t: Tracker, name: str, title: str, day: str) -> None:
+    t.ok(
+        "person",
+        "role",
+        "end",
+        name,
+        "--title",
+        title,
+        "--org",
+        "OpenAI",
+        "--end",
+        day,
+        "--source",
+        "public-record",
+    )
+
+
 def test_a_sequence_of_role_changes(seeded: Tracker) -> None:
     # Two of four board members leave: partially met.
     for name in ("Helen Toner", "Tasha McCauley"):
-        _role(
-            seeded, "end", name, "--title", "Board member", "--org", "OpenAI", "--end", "2023-11-29"
-        )
+        _ends(seeded, name, "Board member", "2023-11-29")
     assert _status(seeded, "2023-11-28")["board-resigns"] == "pending"
     assert _status(seeded, "2023-11-29")["board-resigns"] == "partially-met"
     # An insider joins the board: not independent.
-    _role(
-        seeded,
-        "add",
-        "Brad Lightcap",
-        "--title",
-        "Board member",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-11-25",
-    )
+    _starts(seeded, "Brad Lightcap", "Board member", "2023-11-25")
     assert _status(seeded, "2023-11-30")["independent-directors"] == "pending"
     # Someone who is not an example candidate is appointed: counts.
     seeded.ok("person", "add", "Larry Summers", "--source", "public-record")
-    _role(
-        seeded,
-        "add",
-        "Larry Summers",
-        "--title",
-        "Board member",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-11-29",
-    )
+    _starts(seeded, "Larry Summers", "Board member", "2023-11-29")
     assert _status(seeded, "2023-11-30")["independent-directors"] == "partially-met"
     # A role that starts after D does not count yet.
-    _role(
-        seeded,
-        "add",
-        "Bret Taylor",
-        "--title",
-        "Board member",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-12-05",
-    )
+    _starts(seeded, "Bret Taylor", "Board member", "2023-12-05")
     assert _status(seeded, "2023-11-30")["independent-directors"] == "partially-met"
     assert _status(seeded, "2023-12-05")["independent-directors"] == "met"
     # Reinstatement into a different role does not count.
-    _role(
-        seeded,
-        "add",
-        "Greg Brockman",
-        "--title",
-        "Chairman of the board",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-11-29",
-    )
-    _role(
-        seeded,
-        "add",
-        "Sam Altman",
-        "--title",
-        "Chief Executive Officer",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-11-29",
-    )
+    _starts(seeded, "Greg Brockman", "Chairman of the board", "2023-11-29")
+    _starts(seeded, "Sam Altman", "Chief Executive Officer", "2023-11-29")
     assert _status(seeded, "2023-11-30")["reinstate"] == "partially-met"
-    _role(
-        seeded,
-        "add",
-        "Greg Brockman",
-        "--title",
-        "President",
-        "--org",
-        "OpenAI",
-        "--start",
-        "2023-11-30",
-    )
+    _starts(seeded, "Greg Brockman", "President", "2023-11-30")
     assert _status(seeded, "2023-11-30")["reinstate"] == "met"
     report = json.loads(seeded.ok("demand", "status", SLUG, "--as-of", "2023-12-05", "-f", "json"))
     resign = report["demands"][0]

@@ -11,17 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.db import migrations
-from tracker.db.engine import make_engine
+from tests.conftest import service_engine
 from tracker.db.uow import UnitOfWork
 from tracker.domain.names import clean_display_name, name_key
 from tracker.errors import TrackerError
 from tracker.reports.listings import signatories
 from tracker.reports.output import write_csv
 from tracker.services.importing import import_signatories
-from tracker.services.letters import add_letter, get_letter
+from tracker.services.letters import get_letter
 from tracker.services.signatories import list_signatories
-from tracker.services.sources import add_source
 
 
 def _valid(name: str) -> bool:
@@ -45,13 +43,7 @@ names = st.lists(
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     path: Path = tmp_path_factory.mktemp("roundtrip") / "roundtrip.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    with UnitOfWork(engine) as uow:
-        add_source(uow=uow, key="s", title="S")
-        add_letter(uow=uow, slug="original", title="Original", addressed_to="Board")
-        add_letter(uow=uow, slug="copy", title="Copy", addressed_to="Board")
-        uow.commit()
+    engine = service_engine(path, source="s", letters=("original", "copy"))
     yield engine
     engine.dispose()
 

@@ -11,25 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.db import migrations
-from tracker.db.engine import make_engine
+from tests.conftest import service_engine
 from tracker.db.uow import UnitOfWork
 from tracker.domain.names import clean_display_name, name_key
 from tracker.errors import TrackerError
 from tracker.services.importing import import_signatories
-from tracker.services.letters import add_letter
-from tracker.services.sources import add_source
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    with UnitOfWork(engine) as uow:
-        add_source(uow=uow, key="fuzz", title="Fuzz")
-        add_letter(uow=uow, slug="fuzz", title="Fuzz", addressed_to="Nobody")
-        uow.commit()
+    engine = service_engine(path, source="fuzz", letters=("fuzz",))
     yield engine
     engine.dispose()
 
