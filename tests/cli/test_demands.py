@@ -211,3 +211,14 @@ def test_unknown_organization_and_person(seeded: Tracker) -> None:
     )
     assert result.exit_code == 2
     assert "tracker person add" in result.stderr
+
+
+def test_a_letter_without_demands(tracker: Tracker) -> None:
+    tracker.ok("source", "add", "s", "--title", "S")
+    tracker.ok("letter", "add", "bare", "--title", "Bare", "--addressed-to", "Nobody")
+    result = tracker("demand", "check", "bare")
+    assert result.exit_code == 1
+    assert "no demands recorded" in result.stderr
+    report = json.loads(tracker.ok("demand", "status", "bare", "-f", "json"))
+    assert report["demands"] == []
+    assert report["ultimatum"] == {"state": "active", "reason": "no demands are recorded"}

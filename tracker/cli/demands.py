@@ -95,6 +95,8 @@ def demand_check(
 ) -> None:
     """Exit 0 if every demand is met, 1 otherwise; one line per demand."""
     report = _status_report(slug, as_of)
+    if not report.demands:
+        raise CheckFailed(f"{report.letter} has no demands recorded; nothing to check")
     for demand in report.demands:
         say(f"{demand.key}: {demand.status}")
     unmet = [d.key for d in report.demands if d.status != "met"]

@@ -216,7 +216,9 @@ def ultimatum_state(
 ) -> tuple[str, str]:
     if carried_out_on is not None and carried_out_on <= day:
         return "carried-out", f"recorded as carried out on {carried_out_on.isoformat()}"
-    if statuses and all(status == MET for status in statuses):
+    if not statuses:
+        return "active", "no demands are recorded"
+    if all(status == MET for status in statuses):
         return "averted", "every demand is met"
     unmet = sum(1 for status in statuses if status != MET)
     return "active", f"{unmet} of {len(statuses)} demands not met"
