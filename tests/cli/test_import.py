@@ -268,3 +268,24 @@ def test_progress_on_a_terminal_silence_otherwise(letter: Tracker, tmp_path: Pat
     assert done.returncode == 0
     assert b"30000 rows read" in done.stdout
     assert b"reading" in shown or b"resolving" in shown
+
+
+def test_organizations_resolve_by_key_and_alias(seeded: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "name,title,organization\n"
+        "Ana Lima,Engineer,OpenAl\n"  # the OCR alias of OpenAI from seed-003
+        "Ben Okafor,Engineer,openai\n"
+        "Cy Dunn,Engineer,Brand New Org\n"
+    )
+    organizations = seeded.scalar("SELECT count(*) FROM organizations")
+    result = seeded("signatory", "import", str(path), "--letter", SLUG, "--source", "seed-003")
+    assert result.exit_code == 0, result.stderr
+    assert seeded.scalar("SELECT count(*) FROM organizations") == organizations + 1
+    for name, organization in [
+        ("Ana Lima", "OpenAI"),
+        ("Ben Okafor", "OpenAI"),
+        ("Cy Dunn", "Brand New Org"),
+    ]:
+        profile = json.loads(seeded.ok("person", "show", name, "-f", "json"))
+        assert [r["organization"] for r in profile["roles"]] == [organization]

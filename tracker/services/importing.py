@@ -57,7 +57,7 @@ CREATE TEMPORARY TABLE import_rows (
     row_no INTEGER PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,
     name_key TEXT NOT NULL, last_key TEXT NOT NULL, first_key TEXT NOT NULL, title TEXT,
     organization TEXT, org_key TEXT, signed_at {timestamp}, position INTEGER, status TEXT NOT NULL,
-    person_id INTEGER, organization_id INTEGER
+    person_id INTEGER
 ){suffix}
 """
 
@@ -205,20 +205,17 @@ _ADD_ORGANIZATIONS = (
     "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = r.org_key) "
     "GROUP BY r.org_key"
 )
-_LINK_ORGANIZATIONS = (
-    "UPDATE import_rows SET organization_id = o.id FROM organizations o "
-    "WHERE o.name_key = import_rows.org_key"
-)
-_LINK_ORGANIZATION_ALIASES = (
-    "UPDATE import_rows SET organization_id = a.organization_id FROM organization_aliases a "
-    "WHERE a.alias_key = import_rows.org_key AND import_rows.organization_id IS NULL"
-)
+# Roles join their organization by key (or an organization alias's key) as they are inserted.
 _ADD_ROLES = (
     "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
-    "SELECT DISTINCT r.person_id, r.organization_id, r.title, :source, :now "
-    "FROM import_rows r WHERE r.title IS NOT NULL AND r.organization_id IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = r.person_id "
-    "AND x.organization_id = r.organization_id AND x.title = r.title)"
+    "SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ("
+    "SELECT r.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
+    "FROM import_rows r "
+    "LEFT JOIN organizations o ON o.name_key = r.org_key "
+    "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
+    "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL) m "
+    "WHERE NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = m.person_id "
+    "AND x.organization_id = m.organization_id AND x.title = m.title)"
 )
 _ADD_SIGNATURES = (
     "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
@@ -277,9 +274,6 @@ def _resolve(
         text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")
     ).first():
         run(_ADD_ORGANIZATIONS, source=source_id)
-        run(_LINK_ORGANIZATIONS)
-        if _has_rows(connection, "organization_aliases"):
-            run(_LINK_ORGANIZATION_ALIASES)
         with _indexes_rebuilt_after(connection, ROLES, staged):
             summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
     if not summary.new_people:  # all known people: signatures need the person index
