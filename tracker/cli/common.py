@@ -8,7 +8,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -162,18 +162,28 @@ def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: OutputFormat) -> None:
-    """Print rows: JSON keeps every key and the exact text; tables escape control characters."""
+def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: OutputFormat) -> None:
+    """Print rows: JSON keeps every key and the exact text; tables escape control characters.
+
+    CSV and JSON are written as the rows come, so a long listing never sits in memory whole.
+    """
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        out = sys.stdout
+        out.write("[")
+        for index, row in enumerate(rows):
+            out.write(",\n  " if index else "\n  ")
+            out.write(json.dumps(row, ensure_ascii=False, default=str))
+        out.write("\n]\n")
     elif fmt is OutputFormat.csv:
         from tracker.csvsafe import write_rows
 
         write_rows(sys.stdout, columns, ([row.get(c) for c in columns] for row in rows))
-    elif rows:
-        typer.echo(render_table(rows, columns))
     else:
-        typer.echo("(none)", err=True)
+        table = list(rows)
+        if table:
+            typer.echo(render_table(table, columns))
+        else:
+            typer.echo("(none)", err=True)
 
 
 def emit_json(value: Any) -> None:

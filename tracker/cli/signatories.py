@@ -75,13 +75,13 @@ def signatory_list(
 ) -> None:
     """List a letter's signatories in published order (retracted ones left out)."""
     from tracker.db.models import SIGNATURE_STATUSES
-    from tracker.services.signatories import list_signatories
+    from tracker.services.signatories import iter_signatories
 
     if status is not None and status not in SIGNATURE_STATUSES:
         raise BadInput(f"unknown status '{status}'; use one of {', '.join(SIGNATURE_STATUSES)}")
     with unit_of_work(readonly=True) as uow:
-        rows = list_signatories(uow=uow, slug=slug, status=status, include_all=include_all)
-    emit([row.as_dict() for row in rows], LIST_COLUMNS, fmt)
+        rows = iter_signatories(uow=uow, slug=slug, status=status, include_all=include_all)
+        emit((row.as_dict() for row in rows), LIST_COLUMNS, fmt)
 
 
 @signatory_app.command("retract")

@@ -7,6 +7,7 @@ history. Lists and counts leave retracted signatures out unless asked for them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -122,6 +123,17 @@ def list_signatories(
     status: str | None = None,
     include_all: bool = False,
 ) -> list[SignatoryRow]:
+    return list(iter_signatories(uow=uow, slug=slug, status=status, include_all=include_all))
+
+
+def iter_signatories(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    status: str | None = None,
+    include_all: bool = False,
+) -> Iterator[SignatoryRow]:
+    """The signatories in published order, read in batches (a petition can hold millions)."""
     letter = get_letter(uow=uow, slug=slug)
     query = (
         select(
@@ -142,7 +154,8 @@ def list_signatories(
         query = query.where(Signature.status == status)
     elif not include_all:
         query = query.where(Signature.status != "retracted")
-    return [SignatoryRow(*row) for row in uow.session.execute(query)]
+    for row in uow.session.execute(query.execution_options(yield_per=10_000)):
+        yield SignatoryRow(*row)
 
 
 def _signature_of(uow: UnitOfWork, slug: str, name: str) -> tuple[Signature, Person]:
