@@ -41,37 +41,18 @@ def main() -> None:
         subprocess.run([*tracker, "seed"], cwd=cwd, check=True, capture_output=True)
         bare = _median_seconds([sys.executable, "bare.py", "--help"], runs, cwd)
         helped = _median_seconds([*tracker, "--help"], runs, cwd)
-        added = _median_seconds(
-            [
-                *tracker,
-                "signatory",
-                "add",
-                "Mira Murati",
-                "--letter",
-                "openai-board-2023",
-                "--source",
-                "seed-003",
-            ],
-            runs,
-            cwd,
-        )
+        add = [
+            "signatory",
+            "add",
+            "Mira Murati",
+            "--letter",
+            "openai-board-2023",
+            "--source",
+            "seed-003",
+        ]
+        added = _median_seconds([*tracker, *add], runs, cwd)
         imports = subprocess.run(
-            [
-                sys.executable,
-                "-X",
-                "importtime",
-                "-m",
-                "tracker",
-                "--db",
-                f"sqlite:///{cwd / 't.db'}",
-                "signatory",
-                "add",
-                "Mira Murati",
-                "--letter",
-                "openai-board-2023",
-                "--source",
-                "seed-003",
-            ],
+            [sys.executable, "-X", "importtime", *tracker[1:], *add],
             cwd=cwd,
             capture_output=True,
             text=True,

@@ -34,6 +34,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def fresh_pg_schema(engine: Engine) -> None:
+    """Drop everything in the test database's public schema (the server is the test's own)."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+
+
 def _pg_reset(engine: Engine) -> None:
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
@@ -45,9 +52,7 @@ def pg_engine() -> Iterator[Engine]:
     if not PG_URL:
         pytest.skip("set TRACKER_TEST_DATABASE_URL to run the PostgreSQL tests")
     engine = make_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
+    fresh_pg_schema(engine)
     migrations.upgrade(engine)
     yield engine
     engine.dispose()

@@ -109,19 +109,23 @@ def test_unwritable_folder_is_one_line(seeded: Tracker, tmp_path: Path) -> None:
     assert "cannot write" in result.stderr
 
 
-def test_signed_at_is_iso_in_the_listing(seeded: Tracker) -> None:
-    seeded.ok(
+def _add_late_signer(t: Tracker, source: str, signed_at: str) -> None:
+    t.ok(
         "signatory",
         "add",
         "Late Signer",
         "--letter",
         SLUG,
         "--source",
-        "seed-003",
+        source,
         "--signed-at",
-        "2023-11-21T10:30:00Z",
+        signed_at,
         "--new-person",
     )
+
+
+def test_signed_at_is_iso_in_the_listing(seeded: Tracker) -> None:
+    _add_late_signer(seeded, "seed-003", "2023-11-21T10:30:00Z")
     rows = list(csv.DictReader(io.StringIO(seeded.ok("report", "signatories", SLUG))))
     (late,) = [row for row in rows if row["name"] == "Late Signer"]
     assert late["signed_at"] == "2023-11-21T10:30:00Z"
@@ -184,18 +188,7 @@ def test_reports_refuse_a_date_before_the_letter(seeded: Tracker) -> None:
 
 
 def test_named_count_follows_signing_dates_and_retractions(seeded: Tracker) -> None:
-    seeded.ok(
-        "signatory",
-        "add",
-        "Late Signer",
-        "--letter",
-        SLUG,
-        "--source",
-        "public-record",
-        "--signed-at",
-        "2023-11-25T08:00:00Z",
-        "--new-person",
-    )
+    _add_late_signer(seeded, "public-record", "2023-11-25T08:00:00Z")
     seeded.ok(
         "count",
         "add",

@@ -12,7 +12,7 @@ from pytest_alembic.config import Config
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, fresh_pg_schema
 from tracker.db import migrations
 from tracker.db.engine import make_engine
 
@@ -25,10 +25,12 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         if not PG_URL:
             pytest.skip("set TRACKER_TEST_DATABASE_URL to run the PostgreSQL tests")
         engine = make_engine(PG_URL)
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
+        fresh_pg_schema(engine)
     yield engine
+    if request.param == "postgresql":
+        # The database is shared with the session's other PostgreSQL tests: leave it at head.
+        fresh_pg_schema(engine)
+        migrations.upgrade(engine)
     engine.dispose()
 
 

@@ -128,13 +128,9 @@ def write_letter_reports(
         with unit_of_work(readonly=True) as uow:
             letter = get_letter(uow=uow, slug=slug)
             title = letter.title
-            tally = summaries.tally(uow=uow, letter=letter, as_of=as_of)
+            tally, series = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
             counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
             demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
-            series = summaries.tally(uow=uow, letter=letter, as_of=as_of, series=True)
-        series = Report(
-            "tally-series", "The tally at each reported count", series.fields, series.frame
-        )
         small = [tally, counts, demands, series]
         written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in small]
         png = chart.draw_chart(

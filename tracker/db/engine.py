@@ -8,6 +8,7 @@ two writers queue on the busy timeout instead of failing half-way with "database
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -46,6 +47,16 @@ def make_engine(url: str | URL) -> Engine:
         return create_engine(parsed, connect_args={"connect_timeout": 10})
     except NoSuchModuleError as exc:
         raise BadInput(f"no driver for '{parsed.drivername}': {exc}") from None
+
+
+def sqlite_text(value: Any) -> Any:
+    """A value as SQLAlchemy's SQLite Date/DateTime types store it, for raw DBAPI statements
+    (bulk import, streamed reports) that bypass the type system."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def is_sqlite(engine: Engine) -> bool:

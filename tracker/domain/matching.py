@@ -46,7 +46,9 @@ def _initials_compatible(a: list[str], b: list[str]) -> bool:
     return used_initial
 
 
-def _fold_l_i(key: str) -> str:
+def fold_l_i(key: str) -> str:
+    """The key with "i" and "1" read as "l": the OCR confusion a skeleton does not fold
+    (case folding turns "I" into "i" before the skeleton sees it)."""
     return key.replace("i", "l").replace("1", "l")
 
 
@@ -54,7 +56,7 @@ def likeness(a: str, b: str) -> Likeness | None:
     """Why two different keys probably name the same person, or None if they probably don't."""
     if a == b:
         return Likeness(100.0, "same key")
-    if _fold_l_i(a) == _fold_l_i(b):
+    if fold_l_i(a) == fold_l_i(b):
         return Likeness(97.0, "l/I confusion")
     tokens_a, tokens_b = a.split(" "), b.split(" ")
     if len(tokens_a) > 1 and sorted(tokens_a) == sorted(tokens_b):

@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.csvsafe import FORMULA_TRIGGERS
+from tracker.db.engine import sqlite_text
 from tracker.db.models import (
     Alias,
     Demand,
@@ -57,15 +58,6 @@ def _true_false(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return case((condition, literal("true")), else_=literal("false"))
 
 
-def _sqlite_value(value: Any) -> Any:
-    # The text forms SQLAlchemy's SQLite Date and DateTime types store and compare.
-    if isinstance(value, dt.datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
     """Rows straight from a DBAPI cursor, in chunks.
 
@@ -85,7 +77,7 @@ def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
     else:
         cursor = raw.cursor()
         names = compiled.positiontup or []
-        cursor.execute(str(compiled), [_sqlite_value(compiled.params[n]) for n in names])
+        cursor.execute(str(compiled), [sqlite_text(compiled.params[n]) for n in names])
     try:
         while chunk := cursor.fetchmany(CHUNK_ROWS):
             yield chunk

@@ -112,32 +112,42 @@ def _population_source(uow: UnitOfWork, letter: Letter) -> str | None:
     return uow.session.scalar(select(Source.key).where(Source.id == letter.population_source_id))
 
 
+TALLY_TITLE = "The tally: reported count beside the named list and the population"
+SERIES_TITLE = "The tally at each reported count"
+
+
+def tally_and_series(
+    *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
+) -> tuple[Report, Report]:
+    """The tally as of a date, and one tally row per reported count up to that date, from one
+    scan of the signatures and one read of the counts."""
+    day = check_as_of(letter, as_of)
+    timeline = NamedTimeline(uow, letter)
+    population_source = _population_source(uow, letter)
+    counts = uow.session.execute(
+        _counts_query(letter).where(ReportedCount.as_of <= end_of_day(day))
+    ).all()
+
+    def row(on: dt.date, count: Any) -> dict[str, Any]:
+        named, sources = timeline.as_of(on)
+        return _tally_row(uow, letter, on, count, named, sources, population_source)
+
+    now = [row(day, counts[-1] if counts else None)]
+    series = [row(count.as_of.date(), count) for count in counts]
+    return (
+        Report("tally", TALLY_TITLE, TALLY_FIELDS, to_frame(now, TALLY_FIELDS)),
+        Report("tally-series", SERIES_TITLE, TALLY_FIELDS, to_frame(series, TALLY_FIELDS)),
+    )
+
+
 def tally(
     *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None, series: bool = False
 ) -> Report:
-    day = check_as_of(letter, as_of)
-    until = end_of_day(day)
-    timeline = NamedTimeline(uow, letter)
-    population_source = _population_source(uow, letter)
-    counts = uow.session.execute(_counts_query(letter).where(ReportedCount.as_of <= until)).all()
-    if series:
-        rows = []
-        for count in counts:
-            count_day = count.as_of.date()
-            named, sources = timeline.as_of(count_day)
-            rows.append(
-                _tally_row(uow, letter, count_day, count, named, sources, population_source)
-            )
-    else:
-        named, sources = timeline.as_of(day)
-        latest = counts[-1] if counts else None
-        rows = [_tally_row(uow, letter, day, latest, named, sources, population_source)]
-    return Report(
-        "tally",
-        "The tally: reported count beside the named list and the population",
-        TALLY_FIELDS,
-        to_frame(rows, TALLY_FIELDS),
-    )
+    """The tally report; with `series`, one row per reported count (named "tally")."""
+    now, over_time = tally_and_series(uow=uow, letter=letter, as_of=as_of)
+    if not series:
+        return now
+    return Report("tally", TALLY_TITLE, TALLY_FIELDS, over_time.frame)
 
 
 COUNT_FIELDS: list[Field] = [

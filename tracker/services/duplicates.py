@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from tracker.db.models import Person, Signature
 from tracker.db.uow import UnitOfWork
-from tracker.domain.matching import MAX_EDITS, SIMILARITY_THRESHOLD, initial, likeness
+from tracker.domain.matching import (
+    MAX_EDITS,
+    SIMILARITY_THRESHOLD,
+    fold_l_i,
+    initial,
+    likeness,
+)
 from tracker.services.letters import get_letter
 
 MAX_BLOCK = 20_000
@@ -88,7 +94,7 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterable[tuple[_Entry, _Entry]]:
     for entry in entries:
         tokens = entry.key.split(" ")
         by_key[entry.key].append(entry)
-        by_folded[entry.key.replace("i", "l").replace("1", "l")].append(entry)
+        by_folded[fold_l_i(entry.key)].append(entry)
         if len(tokens) > 1:
             by_tokens[" ".join(sorted(tokens))].append(entry)
             by_first[f"{tokens[0]} {tokens[-1][:1]}"].append(entry)

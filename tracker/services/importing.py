@@ -9,7 +9,6 @@ one entry: file name, rows, checksum.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Table, text
 
+from tracker.db.engine import sqlite_text
 from tracker.db.models import Base
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import utcnow
@@ -85,11 +85,6 @@ class ImportSummary:
         )
 
 
-def _sqlite_stamp(value: dt.datetime | None) -> str | None:
-    # The format SQLAlchemy's SQLite DateTime reads and writes.
-    return None if value is None else value.isoformat(" ", "microseconds")
-
-
 class _Stager:
     """Loads validated rows into the staging table in batches."""
 
@@ -125,7 +120,7 @@ class _Stager:
         if not self.postgres and signed is not None:
             stamp = self.stamps.get(signed)
             if stamp is None:
-                stamp = self.stamps[signed] = _sqlite_stamp(signed)
+                stamp = self.stamps[signed] = sqlite_text(signed)
             signed = stamp
         self.batch.append(
             (
@@ -350,7 +345,7 @@ def import_signatories(
         staged=stager.count,
         letter_id=letter.id,
         source_id=source.id,
-        now=now if stager.postgres else _sqlite_stamp(now),
+        now=now if stager.postgres else sqlite_text(now),
     )
     if not stager.postgres:
         connection.exec_driver_sql("DROP TABLE temp.import_rows")
