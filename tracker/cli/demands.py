@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tracker.cli.common import (
@@ -15,6 +17,9 @@ from tracker.cli.common import (
 )
 from tracker.domain.dates import parse_date
 from tracker.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from tracker.services.demands import StatusReport
 
 demand_app = typer.Typer(help="Demands and whether they were met.", no_args_is_help=True)
 
@@ -42,7 +47,7 @@ def demand_list(slug: str, fmt: OutputFormat = FormatOption) -> None:
     emit(rows, ["key", "kind", "summary", "role", "required"], fmt)
 
 
-def _status_report(slug: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
+def _status_report(slug: str | None, as_of: str | None) -> StatusReport:
     from tracker.services.demands import demand_status
     from tracker.services.letters import resolve_letter_slug
 

@@ -7,6 +7,7 @@ through `config.attributes`, so migrations run on exactly the engine the CLI bui
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -14,11 +15,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tracker.errors import BadInput, DatabaseUnavailable
 from tracker.resources import bundled_path
 
+if TYPE_CHECKING:  # Alembic is imported only by the commands that migrate
+    from alembic.config import Config
+
 # The revision this code expects; tests check that it is Alembic's single head.
 SCHEMA_HEAD = "0001"
 
 
-def alembic_config(engine: Engine | None = None) -> object:
+def alembic_config(engine: Engine | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -34,7 +38,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     try:
-        command.upgrade(alembic_config(engine), revision)  # type: ignore[arg-type]
+        command.upgrade(alembic_config(engine), revision)
     except CommandError as exc:
         raise BadInput(f"cannot upgrade to '{revision}': {exc}") from None
 
@@ -45,7 +49,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     try:
-        command.downgrade(alembic_config(engine), revision)  # type: ignore[arg-type]
+        command.downgrade(alembic_config(engine), revision)
     except CommandError as exc:
         raise BadInput(f"cannot downgrade to '{revision}': {exc}") from None
 
@@ -72,7 +76,7 @@ class RevisionInfo:
 def history() -> list[RevisionInfo]:
     from alembic.script import ScriptDirectory
 
-    scripts = ScriptDirectory.from_config(alembic_config())  # type: ignore[arg-type]
+    scripts = ScriptDirectory.from_config(alembic_config())
     heads = set(scripts.get_heads())
     return [
         RevisionInfo(

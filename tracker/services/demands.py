@@ -266,21 +266,24 @@ def _role_facts(uow: UnitOfWork, organization_ids: set[int]) -> list[rules.RoleF
     ]
 
 
-def _people_of(
-    uow: UnitOfWork, model: type[DemandTarget] | type[DemandCandidate], demand_id: int
-) -> list[tuple[int, str, str | None]]:
-    title = DemandTarget.title if model is DemandTarget else None
-    columns = [Person.id, Person.name] + ([title] if title is not None else [])
+def _targets(uow: UnitOfWork, demand: Demand) -> list[rules.Target]:
     rows = uow.session.execute(
-        select(*columns)
-        .join(model, model.person_id == Person.id)
-        .where(model.demand_id == demand_id)
+        select(Person.id, Person.name, DemandTarget.title)
+        .join(DemandTarget, DemandTarget.person_id == Person.id)
+        .where(DemandTarget.demand_id == demand.id)
         .order_by(Person.name)
     )
-    return [
-        (row[0], row[1], row[2] if len(row) > 2 else None)  # type: ignore[misc]
-        for row in rows
-    ]
+    return [rules.Target(pid, name, title or demand.role_title or "") for pid, name, title in rows]
+
+
+def _candidates(uow: UnitOfWork, demand: Demand) -> list[tuple[int, str]]:
+    rows = uow.session.execute(
+        select(Person.id, Person.name)
+        .join(DemandCandidate, DemandCandidate.person_id == Person.id)
+        .where(DemandCandidate.demand_id == demand.id)
+        .order_by(Person.name)
+    )
+    return [(pid, name) for pid, name in rows]
 
 
 def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -> StatusReport:
@@ -310,13 +313,8 @@ def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -
             organization=organization_names.get(demand.organization_id or -1),
             required=demand.required_count,
             letter_date=letter.dated,
-            targets=[
-                rules.Target(pid, name, title or demand.role_title or "")
-                for pid, name, title in _people_of(uow, DemandTarget, demand.id)
-            ],
-            candidates=[
-                (pid, name) for pid, name, _ in _people_of(uow, DemandCandidate, demand.id)
-            ],
+            targets=_targets(uow, demand),
+            candidates=_candidates(uow, demand),
             roles=roles,
             outcomes=outcomes,
         )

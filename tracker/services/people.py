@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.db.models import ALIAS_KINDS, Alias, Person
 from tracker.db.uow import UnitOfWork
@@ -59,7 +60,9 @@ def exact_matches(*, uow: UnitOfWork, key: str) -> list[Person]:
     return list(people)
 
 
-def _blocking_filter(key: str, last_col: object, first_col: object) -> object:
+def _blocking_filter(
+    key: str, last_col: InstrumentedAttribute[str], first_col: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
     blocks = blocking_keys(key)
     tokens = key.split(" ")
     lasts = {blocks.last}
@@ -67,7 +70,7 @@ def _blocking_filter(key: str, last_col: object, first_col: object) -> object:
     if len(tokens) > 1:  # the same name written surname first
         lasts.add(tokens[0])
         firsts.add(f"{tokens[-1]} {tokens[0][:1]}")
-    return or_(last_col.in_(lasts), first_col.in_(firsts))  # type: ignore[attr-defined]
+    return or_(last_col.in_(lasts), first_col.in_(firsts))
 
 
 def near_misses(*, uow: UnitOfWork, key: str, exclude: Iterable[int] = ()) -> list[NearMiss]:
@@ -76,14 +79,14 @@ def near_misses(*, uow: UnitOfWork, key: str, exclude: Iterable[int] = ()) -> li
     candidates: list[tuple[int, str, str, str]] = []
     rows = session.execute(
         select(Person.id, Person.name, Person.name, Person.name_key).where(
-            _blocking_filter(key, Person.last_key, Person.first_key)  # type: ignore[arg-type]
+            _blocking_filter(key, Person.last_key, Person.first_key)
         )
     )
     candidates.extend((row[0], row[1], row[2], row[3]) for row in rows)
     rows = session.execute(
         select(Alias.person_id, Person.name, Alias.alias, Alias.alias_key)
         .join(Person, Person.id == Alias.person_id)
-        .where(_blocking_filter(key, Alias.last_key, Alias.first_key))  # type: ignore[arg-type]
+        .where(_blocking_filter(key, Alias.last_key, Alias.first_key))
     )
     candidates.extend((row[0], row[1], row[2], row[3]) for row in rows)
     skip = set(exclude)
