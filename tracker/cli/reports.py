@@ -15,7 +15,7 @@ from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, un
 from tracker.domain.dates import parse_date
 
 if TYPE_CHECKING:
-    from tracker.reports.model import Field
+    from tracker.reports.model import Field, Report
 
 report_app = typer.Typer(
     help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True
@@ -51,6 +51,7 @@ def _single_report(name: str) -> Callable[..., None]:
                 report = summaries.tally(uow=uow, letter=letter, as_of=day, series=series)
             else:
                 report = BUILDERS[name](uow=uow, letter=letter, as_of=day)
+            through_arrow = fmt is OutputFormat.csv and report.arrow is not None
             if fmt is OutputFormat.json:
                 if out:
                     with output.atomic_file(out) as handle:
@@ -61,17 +62,28 @@ def _single_report(name: str) -> Callable[..., None]:
                 emit(
                     list(output.records(report)), [c for c in report.columns if c != "letter"], fmt
                 )
-            elif out:
-                output.write_csv_file(report, out, excel=excel)
-            else:
-                if excel:
-                    sys.stdout.write("\ufeff")
-                output.write_csv(report, sys.stdout)
+            elif not through_arrow:
+                _write_csv(report, out, excel)
+        if through_arrow:
+            # Arrow reads with its own snapshot after this process's sqlite3 connections close.
+            state.close_connections()
+            _write_csv(report, out, excel)
         if out:
             say(f"wrote {out}")
 
     command.__doc__ = f"The {name} report of a letter."
     return handle_errors(command)
+
+
+def _write_csv(report: Report, out: Path | None, excel: bool) -> None:
+    from tracker.reports import output
+
+    if out:
+        output.write_csv_file(report, out, excel=excel)
+    else:
+        if excel:
+            sys.stdout.write("\ufeff")
+        output.write_csv(report, sys.stdout)
 
 
 def _write_listing(
@@ -83,11 +95,14 @@ def _write_listing(
     from tracker.services.letters import get_letter
 
     state.forget_engine(url)  # never share a connection inherited across fork()
+    path = folder / f"{name}.csv"
     with unit_of_work(readonly=True, check_schema=False) as uow:
         letter = get_letter(uow=uow, slug=slug)
         report = BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-        path = output.write_csv_file(report, folder / f"{name}.csv", excel=excel)
-        return report.title, report.fields, path
+        if report.arrow is None:
+            return report.title, report.fields, output.write_csv_file(report, path, excel=excel)
+    state.close_connections()  # Arrow's copy of SQLite reads the file alone (see arrow_csv)
+    return report.title, report.fields, output.write_csv_file(report, path, excel=excel)
 
 
 def _listing_pool() -> Any:

@@ -142,7 +142,7 @@ class Role(Base):
     __tablename__ = "roles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(NAME_LENGTH))
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -156,6 +156,8 @@ class Role(Base):
             "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ends_after_start"
         ),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        # A person's roles in the order the listings give them (SQLite sorts NULL first).
+        Index("ix_roles_person_id_starts_on", "person_id", "starts_on"),
     )
 
 
@@ -276,7 +278,7 @@ class Signature(Base):
 
     __table_args__ = (
         UniqueConstraint("letter_id", "person_id"),
-        Index("ix_signatures_letter_id_status", "letter_id", "status"),
+        Index("ix_signatures_letter_id_position", "letter_id", "position"),
         CheckConstraint(_one_of("status", SIGNATURE_STATUSES), name="status"),
         CheckConstraint("position IS NULL OR position > 0", name="position_positive"),
     )

@@ -26,61 +26,59 @@ def _reference(axes: Any, value: int, label: str, color: str, style: str) -> Non
 
 
 def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure on the Agg canvas, without pyplot: no global figure state and a lighter import.
     import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     frame, summary = counts.frame, tally.frame
     assert frame is not None, "the chart draws the counts summary"
     assert summary is not None, "the chart draws the tally summary"
-    figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
-    try:
-        row: dict[Any, Any] = summary.iloc[0].to_dict() if len(summary) else {}
-        population = row.get("population")
-        named = row.get("named")
-        if pd.notna(population):
-            _reference(axes, int(population), f"population {int(population)}", "0.4", "--")
-        if pd.notna(named):
-            _reference(axes, int(named), f"named {int(named)}", "tab:green", ":")
-        if len(frame):
-            times = pd.to_datetime(frame["as_of"])
-            axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
-            for when, value, qualifier, source in zip(
-                times, frame["value"], frame["qualifier"], frame["source"], strict=True
-            ):
-                axes.plot(
-                    [when],  # type: ignore[arg-type]
-                    [value],
-                    marker=MARKERS.get(qualifier, "o"),
-                    color="tab:blue",
-                    markersize=9,
-                    linestyle="none",
-                )
-                axes.annotate(
-                    f"{WORDS.get(qualifier, '')}{value} ({source})",
-                    (when, value),
-                    textcoords="offset points",
-                    xytext=(6, 6),
-                    fontsize=8,
-                )
-            span = max(times.max() - times.min(), pd.Timedelta(days=2))
-            axes.set_xlim(times.min() - span * 0.25, times.max() + span * 0.5)  # type: ignore[arg-type]
-        else:
-            axes.text(0.5, 0.5, "no reported counts yet", transform=axes.transAxes, ha="center")
-        top = max(
-            [v for v in (population, named) if pd.notna(v)]
-            + ([frame["value"].max()] if len(frame) else [1])
-        )
-        axes.set_ylim(0, float(top) * 1.15 + 1)
-        axes.set_title(title, fontsize=10)
-        axes.set_ylabel("signers")
-        axes.grid(alpha=0.3)
-        figure.autofmt_xdate()
-        figure.tight_layout()
-        with atomic_file(path, mode="wb", encoding=None) as out:
-            figure.savefig(out, format="png")
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(9, 5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    row: dict[Any, Any] = summary.iloc[0].to_dict() if len(summary) else {}
+    population = row.get("population")
+    named = row.get("named")
+    if pd.notna(population):
+        _reference(axes, int(population), f"population {int(population)}", "0.4", "--")
+    if pd.notna(named):
+        _reference(axes, int(named), f"named {int(named)}", "tab:green", ":")
+    if len(frame):
+        times = pd.to_datetime(frame["as_of"])
+        axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
+        for when, value, qualifier, source in zip(
+            times, frame["value"], frame["qualifier"], frame["source"], strict=True
+        ):
+            axes.plot(
+                [when],  # type: ignore[arg-type]
+                [value],
+                marker=MARKERS.get(qualifier, "o"),
+                color="tab:blue",
+                markersize=9,
+                linestyle="none",
+            )
+            axes.annotate(
+                f"{WORDS.get(qualifier, '')}{value} ({source})",
+                (when, value),
+                textcoords="offset points",
+                xytext=(6, 6),
+                fontsize=8,
+            )
+        span = max(times.max() - times.min(), pd.Timedelta(days=2))
+        axes.set_xlim(times.min() - span * 0.25, times.max() + span * 0.5)  # type: ignore[arg-type]
+    else:
+        axes.text(0.5, 0.5, "no reported counts yet", transform=axes.transAxes, ha="center")
+    top = max(
+        [v for v in (population, named) if pd.notna(v)]
+        + ([frame["value"].max()] if len(frame) else [1])
+    )
+    axes.set_ylim(0, float(top) * 1.15 + 1)
+    axes.set_title(title, fontsize=10)
+    axes.set_ylabel("signers")
+    axes.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    with atomic_file(path, mode="wb", encoding=None) as out:
+        figure.savefig(out, format="png")
     return path

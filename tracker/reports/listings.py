@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
@@ -29,6 +30,7 @@ from tracker.db.models import (
 )
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import end_of_day
+from tracker.reports.arrow_csv import ArrowListing
 from tracker.reports.model import Field, Report, check_as_of
 
 CHUNK_ROWS = 50_000
@@ -41,10 +43,15 @@ def safe_text(column: Any, dialect: str) -> ColumnElement[Any]:
     """The OWASP neutralisation, in SQL: the same rule as `tracker.csvsafe.neutralise`.
 
     The code point of the first character is the cheapest test each database offers:
-    `unicode()` on SQLite, `ascii()` on PostgreSQL (the code point, for UTF-8 text).
+    `unicode()` on SQLite, `ascii()` on PostgreSQL (the code point, for UTF-8 text). On SQLite a
+    plain comparison goes first: every trigger sorts before "A" in SQLite's byte order, and most
+    names start with a letter, so the code-point test runs for few cells. (PostgreSQL compares by
+    the database's collation, where that shortcut would not hold.)
     """
-    first = func.ascii(column) if dialect == "postgresql" else func.unicode(column)
-    return case((first.in_(_TRIGGER_CODES), literal("'") + column), else_=column)
+    if dialect == "postgresql":
+        return case((func.ascii(column).in_(_TRIGGER_CODES), literal("'") + column), else_=column)
+    risky = and_(column < literal("A"), func.unicode(column).in_(_TRIGGER_CODES))
+    return case((risky, literal("'") + column), else_=column)
 
 
 def iso_stamp(column: Any, dialect: str) -> ColumnElement[Any]:
@@ -58,31 +65,65 @@ def _true_false(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return case((condition, literal("true")), else_=literal("false"))
 
 
-def _streamed(uow: UnitOfWork, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
-    """Rows straight from a DBAPI cursor, in chunks.
+def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> ArrowListing | None:
+    """The queries for `arrow_csv`, where the database is a SQLite file: every column labelled
+    with its field name, and every column that is not an integer never NULL (see there why)."""
+    connection = uow.session.connection()
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    statements = []
+    for query in parts:
+        columns = [
+            (column if kind == "integer" else func.coalesce(column, literal(""))).label(name)
+            for column, (name, kind, _) in zip(query.selected_columns, fields, strict=True)
+        ]
+        compiled = query.with_only_columns(*columns).compile(
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = [sqlite_text(compiled.params[name]) for name in compiled.positiontup or []]
+        statements.append((str(compiled), params))
+    return ArrowListing(Path(database), [name for name, _, _ in fields], statements)
+
+
+def _streamed(uow: UnitOfWork, parts: list[Any]) -> Iterator[Sequence[Sequence[Any]]]:
+    """Rows straight from a DBAPI cursor, in chunks, query after query.
 
     Every column is formatted in SQL, so the driver's tuples are the rows as written: reading
     them from the cursor skips building a Row per signature. PostgreSQL gets a server-side
     (named) cursor so the rows arrive as they are read; SQLite steps through them lazily anyway.
     """
     connection = uow.session.connection()
-    compiled = query.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
     raw = connection.connection.driver_connection
     assert raw is not None
-    if connection.dialect.name == "postgresql":
-        cursor = raw.cursor(name="tracker_listing")
-        cursor.execute(str(compiled), compiled.params)
-    else:
-        cursor = raw.cursor()
-        names = compiled.positiontup or []
-        cursor.execute(str(compiled), [sqlite_text(compiled.params[n]) for n in names])
-    try:
-        while chunk := cursor.fetchmany(CHUNK_ROWS):
-            yield chunk
-    finally:
-        cursor.close()
+    for query in parts:
+        compiled = query.compile(
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        if connection.dialect.name == "postgresql":
+            cursor = raw.cursor(name="tracker_listing")
+            cursor.execute(str(compiled), compiled.params)
+        else:
+            cursor = raw.cursor()
+            names = compiled.positiontup or []
+            cursor.execute(str(compiled), [sqlite_text(compiled.params[n]) for n in names])
+        try:
+            while chunk := cursor.fetchmany(CHUNK_ROWS):
+                yield chunk
+        finally:
+            cursor.close()
+
+
+def _in_listing_order(query: Any, *then: Any) -> list[Any]:
+    """A listing's order: the published positions first, then the signatures without one in
+    the order they were recorded. As two queries, each of which reads the letter's signatures
+    in the order of `ix_signatures_letter_id_position`, so the database sorts nothing big."""
+    return [
+        query.where(Signature.position.is_not(None)).order_by(
+            Signature.position, Signature.id, *then
+        ),
+        query.where(Signature.position.is_(None)).order_by(Signature.id, *then),
+    ]
 
 
 TextColumn = Callable[[Any], Any]
@@ -93,15 +134,21 @@ def _listing(
     name: str,
     title: str,
     fields: list[Field],
-    build: Callable[[TextColumn], Any],
+    build: Callable[[TextColumn], list[Any]],
 ) -> Report:
-    """A streamed report. `build` receives how to select a text column: made spreadsheet-safe
-    for CSV, or as it is for JSON and tables."""
+    """A streamed report. `build` receives how to select a text column (made spreadsheet-safe
+    for CSV, or as it is for JSON and tables) and returns the queries to read in turn."""
 
     def text_for(safe: bool) -> TextColumn:
         return (lambda column: safe_text(column, uow.dialect)) if safe else (lambda column: column)
 
-    return Report(name, title, fields, chunks=lambda safe: _streamed(uow, build(text_for(safe))))
+    return Report(
+        name,
+        title,
+        fields,
+        chunks=lambda safe: _streamed(uow, build(text_for(safe))),
+        arrow=_arrow_listing(uow, build(text_for(True)), fields),
+    )
 
 
 SIGNATORY_FIELDS: list[Field] = [
@@ -125,8 +172,8 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
         .subquery()
     )
 
-    def query(text: TextColumn) -> Any:
-        return (
+    def query(text: TextColumn) -> list[Any]:
+        rows = (
             select(
                 literal(letter.slug),
                 Signature.position,
@@ -145,8 +192,8 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
                 Signature.letter_id == letter.id,
                 or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
             )
-            .order_by(Signature.position.nulls_last(), Signature.id)
         )
+        return _in_listing_order(rows)
 
     return _listing(
         uow,
@@ -193,8 +240,8 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
         else_=None,
     )
 
-    def query(text: TextColumn) -> Any:
-        return (
+    def query(text: TextColumn) -> list[Any]:
+        rows = (
             select(
                 literal(letter.slug),
                 text(Person.name),
@@ -214,10 +261,8 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
             .join(Source, Source.id == Role.source_id)
             .outerjoin(targets, targets.c.person_id == Person.id)
             .where(Signature.letter_id == letter.id, Signature.status != "retracted")
-            .order_by(
-                Signature.position.nulls_last(), Signature.id, Role.starts_on.nulls_first(), Role.id
-            )
         )
+        return _in_listing_order(rows, Role.starts_on.nulls_first(), Role.id)
 
     return _listing(
         uow, "roles", "Roles of the signatories, with what to notice", ROLE_FIELDS, query

@@ -19,6 +19,8 @@ from tracker.errors import BadInput
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tracker.reports.arrow_csv import ArrowListing
+
 Field = tuple[str, str, str]  # name, Table Schema type, description
 # Streamed rows, in chunks; the flag asks for spreadsheet-safe text (for CSV) or exact text.
 RowChunks = Callable[[bool], Iterator[Sequence[Sequence[Any]]]]
@@ -31,6 +33,8 @@ class Report:
     fields: list[Field]
     frame: pd.DataFrame | None = None
     chunks: RowChunks | None = None  # streamed listings: rows already formatted and safe
+    # The same listing, spreadsheet-safe, for the Arrow CSV writer (SQLite files only).
+    arrow: ArrowListing | None = None
 
     @property
     def columns(self) -> list[str]:

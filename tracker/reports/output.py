@@ -6,6 +6,7 @@ failure leaves the previous report, never half of a new one.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -63,6 +64,16 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(report: Report, out: IO[str]) -> None:
+    """The report as CSV. A listing with an Arrow query goes through Arrow when `out` has a
+    binary buffer under it (see `arrow_csv`: no `sqlite3` connection to the file may be open)."""
+    buffer = getattr(out, "buffer", None)
+    if report.arrow is not None and buffer is not None:
+        from tracker.reports import arrow_csv
+
+        out.flush()
+        arrow_csv.write_csv(report.arrow, buffer)
+        buffer.flush()
+        return
     if report.chunks is not None:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(report.columns)
@@ -80,6 +91,14 @@ def csv_text(report: Report) -> str:
 
 
 def write_csv_file(report: Report, path: Path, *, excel: bool = False) -> Path:
+    if report.arrow is not None:
+        from tracker.reports import arrow_csv
+
+        with atomic_file(path, mode="wb", encoding=None) as binary:
+            if excel:
+                binary.write(codecs.BOM_UTF8)
+            arrow_csv.write_csv(report.arrow, binary)
+        return path
     with atomic_file(path, encoding="utf-8-sig" if excel else "utf-8") as out:
         write_csv(report, out)
     return path

@@ -40,15 +40,23 @@ class NamedTimeline:
     """
 
     def __init__(self, uow: UnitOfWork, letter: Letter) -> None:
-        day = func.date(Signature.signed_at)
+        # SQLite keeps times as ISO text, whose first ten characters are the day (cheaper than
+        # parsing them with date()); sources are grouped by id and named afterwards.
+        day = (
+            func.substr(Signature.signed_at, 1, 10)
+            if uow.dialect == "sqlite"
+            else func.date(Signature.signed_at)
+        )
+        groups = uow.session.execute(
+            select(day, Signature.source_id, func.count())
+            .where(Signature.letter_id == letter.id, Signature.status != "retracted")
+            .group_by(day, Signature.source_id)
+        ).all()
+        sources = select(Source.id, Source.key).where(Source.id.in_({g[1] for g in groups}))
+        keys: dict[int, str] = {row.id: row.key for row in uow.session.execute(sources)}
         self._groups = [
-            (None if signed is None else str(signed)[:10], key, int(count))
-            for signed, key, count in uow.session.execute(
-                select(day, Source.key, func.count())
-                .join(Source, Source.id == Signature.source_id)
-                .where(Signature.letter_id == letter.id, Signature.status != "retracted")
-                .group_by(day, Source.key)
-            )
+            (None if signed is None else str(signed)[:10], keys[source_id], int(count))
+            for signed, source_id, count in groups
         ]
 
     def as_of(self, day: dt.date) -> tuple[int, str]:
