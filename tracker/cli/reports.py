@@ -133,6 +133,10 @@ def write_letter_reports(
         # SQLite connections must not cross fork(): close the pooled ones before the workers
         # start, so that no child inherits (and later closes) a connection this process uses.
         state.close_connections()
+        if state.engine().dialect.name == "sqlite":
+            from tracker.reports import arrow_csv
+
+            arrow_csv.preload()  # once here rather than once in each worker
     names = ("signatories", "roles")
     try:
         if pool is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
 BATCH_ROWS = 65_536
@@ -37,7 +37,18 @@ class ArrowListing:
 
     database: Path
     columns: list[str]
-    statements: Sequence[tuple[str, Sequence[Any]]]  # SQL with its positional parameters
+    statements: Sequence[str]  # SQL with its values written in (no parameters to bind)
+
+
+def preload() -> None:
+    """Import the reader and the writer now: worker processes forked afterwards share them.
+
+    The low-level ADBC API is used throughout: its DB-API layer imports `pyarrow.dataset` and,
+    through it, pandas, which would cost a listing more than half a second.
+    """
+    import adbc_driver_manager  # noqa: F401
+    import adbc_driver_sqlite  # noqa: F401
+    import pyarrow.csv  # noqa: F401
 
 
 def write_csv(listing: ArrowListing, out: IO[bytes]) -> None:
@@ -45,17 +56,26 @@ def write_csv(listing: ArrowListing, out: IO[bytes]) -> None:
 
     The queries run in one read transaction, so they see one snapshot of the database.
     """
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import adbc_driver_manager
+    import adbc_driver_sqlite as adbc_sqlite
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     out.write((",".join(listing.columns) + "\r\n").encode())
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed", eol="\r\n")
     uri = f"file:{quote(str(listing.database.resolve()))}?mode=ro"
-    with adbc_sqlite.connect(uri) as connection, connection.cursor() as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
-        for sql, params in listing.statements:
-            cursor.execute(sql, list(params))
-            reader = cursor.fetch_record_batch()
-            writer = pa_csv.CSVWriter(out, reader.schema, write_options=options)
-            for batch in reader:
-                writer.write_batch(batch)
+    with (
+        adbc_sqlite.connect(uri) as database,
+        adbc_driver_manager.AdbcConnection(database) as connection,
+    ):
+        connection.set_autocommit(False)  # one transaction for every query: one snapshot
+        for sql in listing.statements:
+            with adbc_driver_manager.AdbcStatement(connection) as statement:
+                statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+                statement.set_sql_query(sql)
+                stream, _ = statement.execute_query()
+                reader = pa.RecordBatchReader._import_from_c(stream.address)
+                writer = pa_csv.CSVWriter(out, reader.schema, write_options=options)
+                for batch in reader:
+                    writer.write_batch(batch)
+        connection.rollback()

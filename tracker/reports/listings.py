@@ -78,11 +78,12 @@ def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> Ar
             (column if kind == "integer" else func.coalesce(column, literal(""))).label(name)
             for column, (name, kind, _) in zip(query.selected_columns, fields, strict=True)
         ]
+        # Values are written into the SQL (SQLAlchemy renders them as SQLite literals): the
+        # statements then need no parameters bound through Arrow.
         compiled = query.with_only_columns(*columns).compile(
-            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
         )
-        params = [sqlite_text(compiled.params[name]) for name in compiled.positiontup or []]
-        statements.append((str(compiled), params))
+        statements.append(str(compiled))
     return ArrowListing(Path(database), [name for name, _, _ in fields], statements)
 
 

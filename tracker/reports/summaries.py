@@ -4,9 +4,10 @@ and the demands. The numbers are aggregated in SQL."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -33,36 +34,48 @@ TALLY_FIELDS: list[Field] = [
 
 
 class NamedTimeline:
-    """How many named (not retracted) signatures there were on any day, and from which sources.
+    """How many named (not retracted) signatures there were at the end of given days, and from
+    which sources.
 
-    One grouped scan of the letter's signatures (by signing day and source) answers the tally and
-    every point of the series, however many reported counts there are.
+    Two passes over the letter's signatures, however many days are asked for, and no GROUP BY
+    (SQLite would sort every signature for it): the count at each day is a conditional count in
+    one pass, and the sources come from the distinct (signing day, source) pairs, which are few.
     """
 
-    def __init__(self, uow: UnitOfWork, letter: Letter) -> None:
+    def __init__(self, uow: UnitOfWork, letter: Letter, days: Collection[dt.date]) -> None:
+        named = (Signature.letter_id == letter.id, Signature.status != "retracted")
+        self._days = sorted(set(days))
+        by_day = [
+            func.count(
+                case(
+                    (
+                        or_(Signature.signed_at.is_(None), Signature.signed_at <= end_of_day(day)),
+                        1,
+                    )
+                )
+            )
+            for day in self._days
+        ]
+        self._counts = [int(n) for n in uow.session.execute(select(*by_day).where(*named)).one()]
         # SQLite keeps times as ISO text, whose first ten characters are the day (cheaper than
-        # parsing them with date()); sources are grouped by id and named afterwards.
-        day = (
+        # parsing them with date()).
+        signing_day = (
             func.substr(Signature.signed_at, 1, 10)
             if uow.dialect == "sqlite"
             else func.date(Signature.signed_at)
         )
-        groups = uow.session.execute(
-            select(day, Signature.source_id, func.count())
-            .where(Signature.letter_id == letter.id, Signature.status != "retracted")
-            .group_by(day, Signature.source_id)
+        pairs = uow.session.execute(
+            select(signing_day, Signature.source_id).where(*named).distinct()
         ).all()
-        sources = select(Source.id, Source.key).where(Source.id.in_({g[1] for g in groups}))
+        sources = select(Source.id, Source.key).where(Source.id.in_({p[1] for p in pairs}))
         keys: dict[int, str] = {row.id: row.key for row in uow.session.execute(sources)}
-        self._groups = [
-            (None if signed is None else str(signed)[:10], keys[source_id], int(count))
-            for signed, source_id, count in groups
-        ]
+        self._sources = [(None if d is None else str(d)[:10], keys[i]) for d, i in pairs]
 
     def as_of(self, day: dt.date) -> tuple[int, str]:
+        """The count and the sources at the end of `day`, one of the days asked for."""
         limit = day.isoformat()
-        counted = [(key, n) for signed, key, n in self._groups if signed is None or signed <= limit]
-        return sum(n for _, n in counted), ", ".join(sorted({key for key, _ in counted}))
+        keys = {key for signed, key in self._sources if signed is None or signed <= limit}
+        return self._counts[self._days.index(day)], ", ".join(sorted(keys))
 
 
 def _tally_row(
@@ -127,14 +140,14 @@ SERIES_TITLE = "The tally at each reported count"
 def tally_and_series(
     *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
 ) -> tuple[Report, Report]:
-    """The tally as of a date, and one tally row per reported count up to that date, from one
-    scan of the signatures and one read of the counts."""
+    """The tally as of a date, and one tally row per reported count up to that date, from two
+    scans of the signatures and one read of the counts."""
     day = check_as_of(letter, as_of)
-    timeline = NamedTimeline(uow, letter)
     population_source = _population_source(uow, letter)
     counts = uow.session.execute(
         _counts_query(letter).where(ReportedCount.as_of <= end_of_day(day))
     ).all()
+    timeline = NamedTimeline(uow, letter, [day, *(count.as_of.date() for count in counts)])
 
     def row(on: dt.date, count: Any) -> dict[str, Any]:
         named, sources = timeline.as_of(on)
