@@ -289,3 +289,25 @@ def test_organizations_resolve_by_key_and_alias(seeded: Tracker, tmp_path: Path)
     ]:
         profile = json.loads(seeded.ok("person", "show", name, "-f", "json"))
         assert [r["organization"] for r in profile["roles"]] == [organization]
+
+
+def test_people_added_after_an_import_get_fresh_ids(letter: Tracker, tmp_path: Path) -> None:
+    """The import numbers its new people itself (the first row of each name decides the id);
+    whatever adds people afterwards (on PostgreSQL: through the id sequence) must not collide
+    with them, and a name repeated in the file or already known is not a new person."""
+    letter.ok("signatory", "add", "Known Person", "--letter", "petition", "--source", "list")
+    path = tmp_path / "list.csv"
+    path.write_text("name\nAna Lima\nKnown Person\nBen Okafor\nana  LIMA\nCho Park\n")
+    assert "5 rows read, 3 added, 2 already present" in _import(letter, path).stdout
+    assert letter.scalar("SELECT count(*) FROM people") == 4
+    assert letter.scalar("SELECT count(DISTINCT person_id) FROM signatures") == 4
+    letter.ok("signatory", "add", "Dee Quist", "--letter", "petition", "--source", "list")
+    letter.ok("person", "add", "Eve Rowe", "--source", "list")
+    assert letter.scalar("SELECT count(*) FROM people") == 6
+    assert sorted(_names(letter)) == [
+        "Ana Lima",
+        "Ben Okafor",
+        "Cho Park",
+        "Dee Quist",
+        "Known Person",
+    ]

@@ -56,8 +56,7 @@ _CREATE_STAGING = """
 CREATE TEMPORARY TABLE import_rows (
     row_no INTEGER PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,
     name_key TEXT NOT NULL, last_key TEXT NOT NULL, first_key TEXT NOT NULL, title TEXT,
-    organization TEXT, org_key TEXT, signed_at {timestamp}, position INTEGER, status TEXT NOT NULL,
-    person_id INTEGER
+    organization TEXT, org_key TEXT, signed_at {timestamp}, position INTEGER, status TEXT NOT NULL
 ){suffix}
 """
 
@@ -101,6 +100,7 @@ class _Stager:
             # A bigger page cache for this connection: index inserts stay in memory.
             connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_rows")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_people")
         connection.exec_driver_sql(_CREATE_STAGING.format(timestamp=timestamp, suffix=suffix))
 
     def _org_key(self, organization: str) -> str:
@@ -165,32 +165,32 @@ def _first_errors(errors: Iterable[RowError]) -> str:
     return "; ".join(f"line {e.line}: {e.reason}" for e in errors)
 
 
-def _has_rows(connection: Connection, table: str) -> bool:
-    return connection.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
-
-
 # The set-based resolution, in order. Each statement reads the staging table `import_rows`.
+#
+# Every row's person goes into a narrow table, `import_people`, in one pass: the person whose key
+# (or an alias's key) the name has, or else a new person. Within one file, rows with the same key
+# are one person, and the first of them names them. A new person's id is decided here: the
+# largest id before the import (the import holds the write lock) plus the row number of the
+# key's first row. Ids of new people thus increase in file order, with gaps where a row was a
+# known person or a repeat, and nothing has to find the new people again by key after they are
+# inserted. (Writing a new narrow table is cheaper than rewriting every wide staging row.)
+_CREATE_PEOPLE = (
+    "CREATE TEMPORARY TABLE import_people (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)"
+    "{suffix}"
+)
 _MATCH_PEOPLE = (
-    "UPDATE import_rows SET person_id = m.id FROM (SELECT p.name_key, min(p.id) AS id "
-    "FROM people p JOIN import_rows r ON r.name_key = p.name_key GROUP BY p.name_key) m "
-    "WHERE m.name_key = import_rows.name_key"
+    "INSERT INTO import_people (row_no, person_id) "
+    "SELECT r.row_no, coalesce("
+    "(SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
+    "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
+    ":max_before + (SELECT min(e.row_no) FROM import_rows e WHERE e.name_key = r.name_key)) "
+    "FROM import_rows r ORDER BY r.row_no"
 )
-_MATCH_ALIASES = (
-    "UPDATE import_rows SET person_id = m.id FROM (SELECT a.alias_key, min(a.person_id) AS id "
-    "FROM aliases a JOIN import_rows r ON r.name_key = a.alias_key GROUP BY a.alias_key) m "
-    "WHERE m.alias_key = import_rows.name_key AND import_rows.person_id IS NULL"
-)
-# Within one file, rows with the same key are one person: the first row names them.
 _ADD_PEOPLE = (
-    "INSERT INTO people (name, name_key, last_key, first_key, source_id, created_at) "
-    "SELECT r.name, r.name_key, r.last_key, r.first_key, :source, :now FROM import_rows r "
-    "WHERE r.person_id IS NULL AND NOT EXISTS (SELECT 1 FROM import_rows e "
-    "WHERE e.name_key = r.name_key AND e.row_no < r.row_no) ORDER BY r.row_no"
-)
-_LINK_NEW_PEOPLE = (
-    "UPDATE import_rows SET person_id = p.id FROM people p "
-    "WHERE p.id > :max_before AND p.name_key = import_rows.name_key "
-    "AND import_rows.person_id IS NULL"
+    "INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at) "
+    "SELECT i.person_id, r.name, r.name_key, r.last_key, r.first_key, :source, :now "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "WHERE i.person_id = :max_before + r.row_no ORDER BY r.row_no"
 )
 _ADD_ORGANIZATIONS = (
     "INSERT INTO organizations (name, name_key, source_id) "
@@ -204,8 +204,8 @@ _ADD_ORGANIZATIONS = (
 _ADD_ROLES = (
     "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
     "SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ("
-    "SELECT r.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
-    "FROM import_rows r "
+    "SELECT i.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
     "LEFT JOIN organizations o ON o.name_key = r.org_key "
     "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
     "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL) m "
@@ -215,11 +215,12 @@ _ADD_ROLES = (
 _ADD_SIGNATURES = (
     "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
     "source_id, created_at) "
-    "SELECT :letter, r.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
-    "FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM import_rows e "
-    "WHERE e.person_id = r.person_id AND e.row_no < r.row_no) "
+    "SELECT :letter, i.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "WHERE NOT EXISTS (SELECT 1 FROM import_people e "
+    "WHERE e.person_id = i.person_id AND e.row_no < i.row_no) "
     "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
-    "AND s.person_id = r.person_id) ORDER BY r.row_no"
+    "AND s.person_id = i.person_id) ORDER BY r.row_no"
 )
 
 
@@ -253,31 +254,62 @@ def _resolve(
 
     summary = ImportSummary()
     run("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
-    if connection.dialect.name == "postgresql":
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
         run("ANALYZE import_rows")
-    if _has_rows(connection, "people"):
-        run(_MATCH_PEOPLE)
-    if _has_rows(connection, "aliases"):
-        run(_MATCH_ALIASES)
-    max_before = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
+    max_before = _largest_person_id(connection)
+    run(_CREATE_PEOPLE.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    run(_MATCH_PEOPLE, max_before=max_before)
     with _indexes_rebuilt_after(connection, PEOPLE, staged):
-        summary.new_people = run(_ADD_PEOPLE, source=source_id, now=now)
-    if summary.new_people:
-        run(_LINK_NEW_PEOPLE, max_before=max_before)
-        run("CREATE INDEX import_rows_person ON import_rows (person_id, row_no)")
+        summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
+    if postgres and summary.new_people:
+        _advance_people_sequence(connection)
+    run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
+    if postgres:
+        run("ANALYZE import_people")
     if connection.execute(
         text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")
     ).first():
         run(_ADD_ORGANIZATIONS, source=source_id)
         with _indexes_rebuilt_after(connection, ROLES, staged):
             summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
-    if not summary.new_people:  # all known people: signatures need the person index
-        run("CREATE INDEX import_rows_person ON import_rows (person_id, row_no)")
     with _indexes_rebuilt_after(connection, SIGNATURES, staged):
         summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
     if summary.new_people and max_before:
         summary.near_misses = _count_near_misses(connection, max_before)
     return summary
+
+
+def _people_sequence(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT pg_get_serial_sequence('people', 'id')")).scalar())
+
+
+def _largest_person_id(connection: Connection) -> int:
+    """The id after which the import numbers its new people.
+
+    SQLite: the import's transaction holds the database's write lock, so no other writer can
+    take an id meanwhile. PostgreSQL: other writers are held off `people` until the import
+    commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
+    readers), and the ids the sequence has already handed out count as taken.
+    """
+    if connection.dialect.name != "postgresql":
+        return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
+    connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
+    sequence = _people_sequence(connection)
+    handed_out = connection.execute(
+        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
+    ).scalar_one()
+    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
+    return int(max(handed_out, largest))
+
+
+def _advance_people_sequence(connection: Connection) -> None:
+    """PostgreSQL: the people the import numbered itself are past the sequence; move it on."""
+    sequence = _people_sequence(connection)
+    connection.execute(
+        text("SELECT setval(CAST(:sequence AS regclass), (SELECT max(id) FROM people))"),
+        {"sequence": sequence},
+    )
 
 
 def _count_near_misses(connection: Connection, max_before: int) -> int:
@@ -349,6 +381,7 @@ def import_signatories(
     )
     if not stager.postgres:
         connection.exec_driver_sql("DROP TABLE temp.import_rows")
+        connection.exec_driver_sql("DROP TABLE temp.import_people")
     summary.rows_read = rows_read
     summary.rejected = rejected
     summary.already_present = rows_read - rejected - summary.added
