@@ -2,7 +2,8 @@
 
 Rows are formatted in SQL (ISO dates, booleans as true/false) and made safe for spreadsheets in
 SQL too (a text cell that starts with =, +, -, @, tab or carriage return gets a leading '), then
-read from the database in chunks and written as they come.
+read from the database in chunks and written as they come: as CSV through Arrow where the
+database is a SQLite file (`arrow_csv`), otherwise from a DBAPI cursor.
 """
 
 from __future__ import annotations

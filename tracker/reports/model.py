@@ -1,9 +1,9 @@
 """What a report is: a name, a title, Table Schema fields, and its rows.
 
 Small reports (the tally, counts, demands) are pandas DataFrames. The per-signature listings can
-hold millions of rows, so they are a SQL query streamed from the database in chunks, with
-formatting and spreadsheet-safety done in SQL: memory stays flat and nothing loops over
-signatures in Python to build them.
+hold millions of rows, so they are SQL queries streamed from the database in chunks (or, for CSV
+from a SQLite file, through Arrow), with formatting and spreadsheet-safety done in SQL: memory
+stays flat and nothing loops over signatures in Python to build them.
 """
 
 from __future__ import annotations
