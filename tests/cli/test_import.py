@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Tracker
+from tracker.services import importing
 
 SLUG = "openai-board-2023"
 SEED_003_LIST = (
@@ -270,13 +271,20 @@ def test_progress_on_a_terminal_silence_otherwise(letter: Tracker, tmp_path: Pat
     assert b"reading" in shown or b"resolving" in shown
 
 
-def test_organizations_resolve_by_key_and_alias(seeded: Tracker, tmp_path: Path) -> None:
+@pytest.mark.parametrize("tracked", [100, 1], ids=["collected-while-reading", "grouped-in-sql"])
+def test_organizations_resolve_by_key_and_alias(
+    seeded: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tracked: int
+) -> None:
+    """Organizations are collected while the file is read, or past a limit grouped from the
+    staging table: the same organizations and roles either way."""
+    monkeypatch.setattr(importing, "MAX_TRACKED_ORGANIZATIONS", tracked)
     path = tmp_path / "staff.csv"
     path.write_text(
         "name,title,organization\n"
         "Ana Lima,Engineer,OpenAl\n"  # the OCR alias of OpenAI from seed-003
         "Ben Okafor,Engineer,openai\n"
-        "Cy Dunn,Engineer,Brand New Org\n"
+        "Cy Dunn,Engineer,brand new org\n"
+        "Di Eke,Analyst,Brand  New Org\n"  # the same key: the smallest spelling names it
     )
     organizations = seeded.scalar("SELECT count(*) FROM organizations")
     result = seeded("signatory", "import", str(path), "--letter", SLUG, "--source", "seed-003")
@@ -285,7 +293,8 @@ def test_organizations_resolve_by_key_and_alias(seeded: Tracker, tmp_path: Path)
     for name, organization in [
         ("Ana Lima", "OpenAI"),
         ("Ben Okafor", "OpenAI"),
-        ("Cy Dunn", "Brand New Org"),
+        ("Cy Dunn", "Brand  New Org"),
+        ("Di Eke", "Brand  New Org"),
     ]:
         profile = json.loads(seeded.ok("person", "show", name, "-f", "json"))
         assert [r["organization"] for r in profile["roles"]] == [organization]

@@ -138,15 +138,18 @@ def _text(raw: dict[str, Any], column: str) -> str | None:
     value = raw.get(column)
     if value is None:
         return None
-    if not isinstance(value, str):
+    if value.__class__ is not str:
         if column == "name":
             raise BadInput(f"the name must be text, not {type(value).__name__}")
         value = str(value)
-    if value.startswith("'") and value[1:2] in FORMULA_TRIGGERS and value[1:2]:
+    if value[:1] == "'" and value[1:2] in _UNPREFIXED:
         # The spreadsheet-safety prefix our CSV reports add (and spreadsheets read as "text"):
         # an exported list imports back as the names it holds.
         value = value[1:]
-    return value if value.strip() else None
+    return value if value and not value.isspace() else None
+
+
+_UNPREFIXED = frozenset(FORMULA_TRIGGERS)
 
 
 class _Validator:

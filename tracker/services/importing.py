@@ -34,8 +34,10 @@ REBUILD_INDEXES_FROM = 50_000
 PEOPLE, ROLES, SIGNATURES = (
     Base.metadata.tables[name] for name in ("people", "roles", "signatures")
 )
-SQLITE_CACHE_KIB = 96 * 1024
+SQLITE_CACHE_KIB = 64 * 1024
+SQLITE_TEMP_CACHE_KIB = 64 * 1024
 MAX_LISTED_ERRORS = 5
+MAX_TRACKED_ORGANIZATIONS = 100_000
 NEAR_MISS_SAMPLE = 20_000
 
 STAGING_COLUMNS = (
@@ -93,14 +95,20 @@ class _Stager:
         self.batch: list[tuple[Any, ...]] = []
         self.count = 0
         self.org_keys: dict[str, str] = {}
+        # Each organization key with its first spelling in sort order (what the new organization
+        # is called), while there are few; None once there are too many to keep.
+        self.organizations: dict[str, str] | None = {}
         self.stamps: dict[Any, Any] = {}
         timestamp = "TIMESTAMP" if self.postgres else "TEXT"
         suffix = " ON COMMIT DROP" if self.postgres else ""
         if not self.postgres:
-            # A bigger page cache for this connection: index inserts stay in memory.
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            # Bigger page caches for this connection, for the database and for the temporary
+            # one that holds the staging tables: index inserts and lookups stay in memory.
+            connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+            connection.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
             connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_rows")
             connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_people")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_orgs")
         connection.exec_driver_sql(_CREATE_STAGING.format(timestamp=timestamp, suffix=suffix))
 
     def _org_key(self, organization: str) -> str:
@@ -111,10 +119,23 @@ class _Stager:
                 self.org_keys[organization] = found
         return found
 
+    def _track(self, org_key: str, organization: str) -> None:
+        if self.organizations is None:
+            return
+        known = self.organizations.get(org_key)
+        if known is None and len(self.organizations) >= MAX_TRACKED_ORGANIZATIONS:
+            self.organizations = None  # too many to keep: the staging table groups them
+        elif known is None or organization < known:
+            self.organizations[org_key] = organization
+
     def add(self, row: ImportRow) -> None:
         key = name_key(row.name)
         blocks = blocking_keys(key)
-        org_key = self._org_key(row.organization) if row.organization else None
+        organization = row.organization
+        org_key = None
+        if organization:
+            org_key = self._org_key(organization)
+            self._track(org_key, organization)
         self.count += 1
         signed = row.signed_at
         if not self.postgres and signed is not None:
@@ -192,13 +213,23 @@ _ADD_PEOPLE = (
     "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
     "WHERE i.person_id = :max_before + r.row_no ORDER BY r.row_no"
 )
+# The organizations of the file, one row per key: collected while reading (they are few), or, past
+# MAX_TRACKED_ORGANIZATIONS, grouped from the staging table.
+_CREATE_ORGANIZATIONS = (
+    "CREATE TEMPORARY TABLE import_orgs (org_key TEXT PRIMARY KEY, name TEXT NOT NULL){suffix}"
+)
+# min() in code point order, as Python compares the names it collects (PostgreSQL would otherwise
+# order by the database's collation).
+_GROUP_ORGANIZATIONS = (
+    "INSERT INTO import_orgs (org_key, name) SELECT r.org_key, min(r.organization{collate}) "
+    "FROM import_rows r WHERE r.org_key IS NOT NULL GROUP BY r.org_key"
+)
 _ADD_ORGANIZATIONS = (
     "INSERT INTO organizations (name, name_key, source_id) "
-    "SELECT min(r.organization), r.org_key, :source FROM import_rows r "
-    "WHERE r.org_key IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = r.org_key) "
-    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = r.org_key) "
-    "GROUP BY r.org_key"
+    "SELECT g.name, g.org_key, :source FROM import_orgs g "
+    "WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = g.org_key) "
+    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = g.org_key) "
+    "ORDER BY g.org_key"
 )
 # Roles join their organization by key (or an organization alias's key) as they are inserted.
 _ADD_ROLES = (
@@ -245,7 +276,13 @@ def _indexes_rebuilt_after(connection: Connection, table: Table, staged: int) ->
 
 
 def _resolve(
-    connection: Connection, *, letter_id: int, source_id: int, now: Any, staged: int
+    connection: Connection,
+    *,
+    letter_id: int,
+    source_id: int,
+    now: Any,
+    staged: int,
+    organizations: dict[str, str] | None,
 ) -> ImportSummary:
     """Set-based: match people, add new ones, organizations, roles and signatures."""
 
@@ -267,9 +304,15 @@ def _resolve(
     run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
     if postgres:
         run("ANALYZE import_people")
-    if connection.execute(
-        text("SELECT 1 FROM import_rows WHERE org_key IS NOT NULL LIMIT 1")
-    ).first():
+    run(_CREATE_ORGANIZATIONS.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    if organizations is None:
+        run(_GROUP_ORGANIZATIONS.format(collate=' COLLATE "C"' if postgres else ""))
+    elif organizations:
+        connection.execute(
+            text("INSERT INTO import_orgs (org_key, name) VALUES (:key, :name)"),
+            [{"key": key, "name": name} for key, name in organizations.items()],
+        )
+    if organizations is None or organizations:
         run(_ADD_ORGANIZATIONS, source=source_id)
         with _indexes_rebuilt_after(connection, ROLES, staged):
             summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
@@ -375,6 +418,7 @@ def import_signatories(
     summary = _resolve(
         connection,
         staged=stager.count,
+        organizations=stager.organizations,
         letter_id=letter.id,
         source_id=source.id,
         now=now if stager.postgres else sqlite_text(now),
@@ -382,6 +426,7 @@ def import_signatories(
     if not stager.postgres:
         connection.exec_driver_sql("DROP TABLE temp.import_rows")
         connection.exec_driver_sql("DROP TABLE temp.import_people")
+        connection.exec_driver_sql("DROP TABLE temp.import_orgs")
     summary.rows_read = rows_read
     summary.rejected = rejected
     summary.already_present = rows_read - rejected - summary.added
