@@ -36,6 +36,34 @@ def run(command: list[str], *, check: bool = True) -> tuple[float, float, int]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, code
 
 
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(p for child in children for p in _tree(int(child)))]
+
+
+def tree_pss(command: list[str]) -> float | None:
+    """Peak proportional set size (MiB) of a command and its worker processes together, sampled
+    every 50 ms from /proc (shared pages counted once); None where /proc has no smaps_rollup."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return None
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        total = 0
+        for pid in _tree(process.pid):
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                    total += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            except OSError:
+                continue  # the process ended between the listing and the read
+        peak = max(peak, total)
+        time.sleep(0.05)
+    return peak / 1024
+
+
 def median(command: list[str], runs: int, **kwargs: bool) -> tuple[float, float]:
     results = [run(command, **kwargs) for _ in range(runs)]
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
@@ -133,6 +161,7 @@ def main() -> None:
             )
             report = [*TRACKER, "--db", big, "report", "all", "bench", "--dir", f"{out}/reports"]
             runs = [run(report) for _ in range(args.runs)]
+            pss = tree_pss(report)
         seconds = statistics.median(r[0] for r in runs)
         fastest, slowest = min(r[0] for r in runs), max(r[0] for r in runs)
         rss = max(r[1] for r in runs)
@@ -141,6 +170,7 @@ def main() -> None:
             f"report all ({args.people} signatures)  {seconds:7.2f} s  "
             f"({fastest:.2f}-{slowest:.2f} s over {args.runs} runs)  "
             f"{seconds / floor:.1f}x the export; peak {rss:.0f} MiB (largest process)"
+            + ("" if pss is None else f", {pss:.0f} MiB PSS (all processes together)")
         )
         small = build(folder, args.duplicates)
         seconds, rss = median(

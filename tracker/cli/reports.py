@@ -15,7 +15,8 @@ from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, un
 from tracker.domain.dates import parse_date
 
 if TYPE_CHECKING:
-    from tracker.reports.model import Field, Report
+    from tracker.reports.arrow_csv import ArrowListing
+    from tracker.reports.model import Report
 
 report_app = typer.Typer(
     help="Reports: CSV, JSON, a data package and a chart.", no_args_is_help=True
@@ -88,26 +89,29 @@ def _write_csv(report: Report, out: Path | None, excel: bool) -> None:
 
 def _write_listing(
     url: str | None, name: str, slug: str, folder: Path, as_of: dt.date | None, excel: bool
-) -> tuple[str, list[Field], Path]:
-    """One per-signature listing, in a worker process with its own connection."""
+) -> Path:
+    """One listing read through a DBAPI cursor, in a worker process with its own connection."""
     from tracker.reports import output
     from tracker.reports.catalog import BUILDERS
     from tracker.services.letters import get_letter
 
     state.forget_engine(url)  # never share a connection inherited across fork()
-    path = folder / f"{name}.csv"
     with unit_of_work(readonly=True, check_schema=False) as uow:
         letter = get_letter(uow=uow, slug=slug)
         report = BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-        if report.arrow is None:
-            return report.title, report.fields, output.write_csv_file(report, path, excel=excel)
-    state.close_connections()  # Arrow's copy of SQLite reads the file alone (see arrow_csv)
-    return report.title, report.fields, output.write_csv_file(report, path, excel=excel)
+        return output.write_csv_file(report, folder / f"{name}.csv", excel=excel)
+
+
+def _write_arrow_listing(listing: ArrowListing, path: Path, excel: bool) -> Path:
+    """One listing whose queries were compiled beforehand, read through Arrow (SQLite)."""
+    from tracker.reports import output
+
+    return output.write_arrow_csv_file(listing, path, excel=excel)
 
 
 def _listing_pool() -> Any:
     """Worker processes for the listings where fork() exists: the two listings are written at
-    once, each in its own process (the work is CPU-bound Python, so threads would not help)."""
+    once, each in its own process (the work is CPU-bound, so threads would not help)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -122,31 +126,38 @@ def write_letter_reports(
     """Every report of one letter as CSV, the data package that describes them, and the chart.
 
     The two listings (one row per signature) are written by worker processes while this one
-    makes the summaries and the chart.
+    makes the summaries and the chart. On SQLite their queries are compiled here and the workers
+    only run them through Arrow; otherwise each worker reads its listing on its own connection.
     """
     from tracker.reports import chart, output, summaries
-    from tracker.reports.model import Report
+    from tracker.reports.catalog import BUILDERS
     from tracker.services.letters import get_letter
 
+    with unit_of_work(readonly=True) as uow:
+        letter = get_letter(uow=uow, slug=slug)
+        title = letter.title
+        listings = [
+            BUILDERS[name](uow=uow, letter=letter, as_of=as_of) for name in ("signatories", "roles")
+        ]
+    # SQLite connections must not cross fork() (no child may inherit, and later close, one this
+    # process uses), and Arrow's copy of SQLite reads the file alone (see arrow_csv).
+    state.close_connections()
+    jobs = [
+        (_write_arrow_listing, (r.arrow, folder / f"{r.name}.csv", excel))
+        if r.arrow is not None
+        else (_write_listing, (state.db, r.name, slug, folder, as_of, excel))
+        for r in listings
+    ]
     pool = _listing_pool()
-    if pool is not None:
-        # SQLite connections must not cross fork(): close the pooled ones before the workers
-        # start, so that no child inherits (and later closes) a connection this process uses.
-        state.close_connections()
-        if state.engine().dialect.name == "sqlite":
-            from tracker.reports import arrow_csv
-
-            arrow_csv.preload()  # once here rather than once in each worker
-    names = ("signatories", "roles")
     try:
         if pool is not None:
-            futures = [
-                pool.submit(_write_listing, state.db, name, slug, folder, as_of, excel)
-                for name in names
-            ]
+            if any(r.arrow is not None for r in listings):
+                from tracker.reports import arrow_csv
+
+                arrow_csv.preload()  # once here rather than once in each worker
+            futures = [pool.submit(job, *args) for job, args in jobs]
         with unit_of_work(readonly=True) as uow:
             letter = get_letter(uow=uow, slug=slug)
-            title = letter.title
             tally, series = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
             counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
             demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
@@ -159,17 +170,14 @@ def write_letter_reports(
             path=folder / "chart.png",
         )
         if pool is not None:
-            done = [future.result() for future in futures]
+            written += [future.result() for future in futures]
         else:
-            done = [_write_listing(state.db, name, slug, folder, as_of, excel) for name in names]
+            state.close_connections()
+            written += [job(*args) for job, args in jobs]
     finally:
         if pool is not None:
             pool.shutdown()
-    listings = [
-        Report(name, title_, fields) for name, (title_, fields, _) in zip(names, done, strict=True)
-    ]
     reports = [tally, counts, *listings, demands, series]
-    written += [path for _, _, path in done]
     extra: list[dict[str, Any]] = [
         {
             "name": "chart",

@@ -24,6 +24,8 @@ from tracker.reports.model import Report
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tracker.reports.arrow_csv import ArrowListing
+
 _TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_TRIGGERS) + "]"
 
 
@@ -90,15 +92,20 @@ def csv_text(report: Report) -> str:
     return buffer.getvalue()
 
 
+def write_arrow_csv_file(listing: ArrowListing, path: Path, *, excel: bool = False) -> Path:
+    """A listing through Arrow (see `arrow_csv`: no `sqlite3` connection to the file open)."""
+    from tracker.reports import arrow_csv
+
+    with atomic_file(path, mode="wb", encoding=None) as binary:
+        if excel:
+            binary.write(codecs.BOM_UTF8)
+        arrow_csv.write_csv(listing, binary)
+    return path
+
+
 def write_csv_file(report: Report, path: Path, *, excel: bool = False) -> Path:
     if report.arrow is not None:
-        from tracker.reports import arrow_csv
-
-        with atomic_file(path, mode="wb", encoding=None) as binary:
-            if excel:
-                binary.write(codecs.BOM_UTF8)
-            arrow_csv.write_csv(report.arrow, binary)
-        return path
+        return write_arrow_csv_file(report.arrow, path, excel=excel)
     with atomic_file(path, encoding="utf-8-sig" if excel else "utf-8") as out:
         write_csv(report, out)
     return path
