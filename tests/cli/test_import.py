@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Tracker
-from tracker.services import importing
+from tracker.services import import_staging
 
 SLUG = "openai-board-2023"
 SEED_003_LIST = (
@@ -277,7 +277,7 @@ def test_organizations_resolve_by_key_and_alias(
 ) -> None:
     """Organizations are collected while the file is read, or past a limit grouped from the
     staging table: the same organizations and roles either way."""
-    monkeypatch.setattr(importing, "MAX_TRACKED_ORGANIZATIONS", tracked)
+    monkeypatch.setattr(import_staging, "MAX_TRACKED_ORGANIZATIONS", tracked)
     path = tmp_path / "staff.csv"
     path.write_text(
         "name,title,organization\n"

@@ -1,66 +1,31 @@
 """Bulk import of a signatory list: streamed, set-based, one transaction, idempotent.
 
-Rows are validated and keyed in Python as they stream in, and loaded in batches into a temporary
-staging table (PostgreSQL: through COPY). Identity, new people, organizations, roles and
-signatures are then resolved by a handful of set-based SQL statements, so nothing loops over the
-rows twice in Python and memory stays flat as the input grows. The history records the import as
-one entry: file name, rows, checksum.
+Rows are read and checked as they stream in (`import_reader`), keyed and loaded in batches into a
+temporary staging table (`import_staging`; PostgreSQL: through COPY). Identity, new people,
+organizations, roles and signatures are then resolved by a handful of set-based SQL statements
+(`import_resolution`), so nothing loops over the rows twice in Python and memory stays flat as
+the input grows. The history records the import as one entry: file name, rows, checksum.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
-
-from sqlalchemy import Connection, Table, text
+from typing import IO
 
 from tracker.db.engine import sqlite_text
-from tracker.db.models import Base
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import utcnow
-from tracker.domain.matching import likeness
-from tracker.domain.names import blocking_keys, name_key
 from tracker.errors import BadInput
 from tracker.services import audit
-from tracker.services.import_reader import ImportRow, InputFile, RowError, read_rows, sniff_format
+from tracker.services.import_reader import InputFile, RowError, read_rows, sniff_format
+from tracker.services.import_resolution import resolve
+from tracker.services.import_staging import BATCH, Stager
 from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
-BATCH = 20_000
-REBUILD_INDEXES_FROM = 50_000
-PEOPLE, ROLES, SIGNATURES = (
-    Base.metadata.tables[name] for name in ("people", "roles", "signatures")
-)
-SQLITE_CACHE_KIB = 64 * 1024
-SQLITE_TEMP_CACHE_KIB = 32 * 1024
 MAX_LISTED_ERRORS = 5
-MAX_TRACKED_ORGANIZATIONS = 100_000
-NEAR_MISS_SAMPLE = 20_000
-
-STAGING_COLUMNS = (
-    "row_no",
-    "line",
-    "name",
-    "name_key",
-    "last_key",
-    "first_key",
-    "title",
-    "organization",
-    "org_key",
-    "signed_at",
-    "position",
-    "status",
-)
-_CREATE_STAGING = """
-CREATE TEMPORARY TABLE import_rows (
-    row_no INTEGER PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,
-    name_key TEXT NOT NULL, last_key TEXT NOT NULL, first_key TEXT NOT NULL, title TEXT,
-    organization TEXT, org_key TEXT, signed_at {timestamp}, position INTEGER, status TEXT NOT NULL
-){suffix}
-"""
 
 Progress = Callable[..., None]  # (rows read, bytes read[, phase])
 RejectSink = Callable[[RowError], None]
@@ -86,286 +51,8 @@ class ImportSummary:
         )
 
 
-class _Stager:
-    """Loads validated rows into the staging table in batches."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
-        self.batch: list[tuple[Any, ...]] = []
-        self.count = 0
-        self.org_keys: dict[str, str] = {}
-        # Each organization key with its first spelling in sort order (what the new organization
-        # is called), while there are few; None once there are too many to keep.
-        self.organizations: dict[str, str] | None = {}
-        self.stamps: dict[Any, Any] = {}
-        timestamp = "TIMESTAMP" if self.postgres else "TEXT"
-        suffix = " ON COMMIT DROP" if self.postgres else ""
-        if not self.postgres:
-            # Bigger page caches for this connection, for the database and for the temporary
-            # one that holds the staging tables: index inserts and lookups stay in memory.
-            connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
-            connection.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
-            connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_rows")
-            connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_people")
-            connection.exec_driver_sql("DROP TABLE IF EXISTS temp.import_orgs")
-        connection.exec_driver_sql(_CREATE_STAGING.format(timestamp=timestamp, suffix=suffix))
-
-    def _org_key(self, organization: str) -> str:
-        found = self.org_keys.get(organization)
-        if found is None:
-            found = name_key(organization)
-            if len(self.org_keys) < 100_000:
-                self.org_keys[organization] = found
-        return found
-
-    def _track(self, org_key: str, organization: str) -> None:
-        if self.organizations is None:
-            return
-        known = self.organizations.get(org_key)
-        if known is None and len(self.organizations) >= MAX_TRACKED_ORGANIZATIONS:
-            self.organizations = None  # too many to keep: the staging table groups them
-        elif known is None or organization < known:
-            self.organizations[org_key] = organization
-
-    def add(self, row: ImportRow) -> None:
-        key = name_key(row.name)
-        blocks = blocking_keys(key)
-        organization = row.organization
-        org_key = None
-        if organization:
-            org_key = self._org_key(organization)
-            self._track(org_key, organization)
-        self.count += 1
-        signed = row.signed_at
-        if not self.postgres and signed is not None:
-            stamp = self.stamps.get(signed)
-            if stamp is None:
-                stamp = self.stamps[signed] = sqlite_text(signed)
-            signed = stamp
-        self.batch.append(
-            (
-                self.count,
-                row.line,
-                row.name,
-                key,
-                blocks.last,
-                blocks.first,
-                row.title,
-                row.organization,
-                org_key,
-                signed,
-                row.position,
-                row.status,
-            )
-        )
-        if len(self.batch) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        if self.postgres:
-            raw = self.connection.connection.driver_connection
-            assert raw is not None
-            with raw.cursor() as cursor:
-                columns = ", ".join(STAGING_COLUMNS)
-                with cursor.copy(f"COPY import_rows ({columns}) FROM STDIN") as copy:
-                    for values in self.batch:
-                        copy.write_row(values)
-        else:
-            marks = ", ".join("?" for _ in STAGING_COLUMNS)
-            self.connection.exec_driver_sql(
-                f"INSERT INTO import_rows ({', '.join(STAGING_COLUMNS)}) VALUES ({marks})",
-                self.batch,
-            )
-        self.batch.clear()
-
-
 def _first_errors(errors: Iterable[RowError]) -> str:
     return "; ".join(f"line {e.line}: {e.reason}" for e in errors)
-
-
-# The set-based resolution, in order. Each statement reads the staging table `import_rows`.
-#
-# Every row's person goes into a narrow table, `import_people`, in one pass: the person whose key
-# (or an alias's key) the name has, or else a new person. Within one file, rows with the same key
-# are one person, and the first of them names them. A new person's id is decided here: the
-# largest id before the import (the import holds the write lock) plus the row number of the
-# key's first row. Ids of new people thus increase in file order, with gaps where a row was a
-# known person or a repeat, and nothing has to find the new people again by key after they are
-# inserted. (Writing a new narrow table is cheaper than rewriting every wide staging row.)
-_CREATE_PEOPLE = (
-    "CREATE TEMPORARY TABLE import_people (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)"
-    "{suffix}"
-)
-_MATCH_PEOPLE = (
-    "INSERT INTO import_people (row_no, person_id) "
-    "SELECT r.row_no, coalesce("
-    "(SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
-    "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
-    ":max_before + (SELECT min(e.row_no) FROM import_rows e WHERE e.name_key = r.name_key)) "
-    "FROM import_rows r ORDER BY r.row_no"
-)
-_ADD_PEOPLE = (
-    "INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at) "
-    "SELECT i.person_id, r.name, r.name_key, r.last_key, r.first_key, :source, :now "
-    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
-    "WHERE i.person_id = :max_before + r.row_no ORDER BY r.row_no"
-)
-# The organizations of the file, one row per key: collected while reading (they are few), or, past
-# MAX_TRACKED_ORGANIZATIONS, grouped from the staging table.
-_CREATE_ORGANIZATIONS = (
-    "CREATE TEMPORARY TABLE import_orgs (org_key TEXT PRIMARY KEY, name TEXT NOT NULL){suffix}"
-)
-# min() in code point order, as Python compares the names it collects (PostgreSQL would otherwise
-# order by the database's collation).
-_GROUP_ORGANIZATIONS = (
-    "INSERT INTO import_orgs (org_key, name) SELECT r.org_key, min(r.organization{collate}) "
-    "FROM import_rows r WHERE r.org_key IS NOT NULL GROUP BY r.org_key"
-)
-_ADD_ORGANIZATIONS = (
-    "INSERT INTO organizations (name, name_key, source_id) "
-    "SELECT g.name, g.org_key, :source FROM import_orgs g "
-    "WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = g.org_key) "
-    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = g.org_key) "
-    "ORDER BY g.org_key"
-)
-# Roles join their organization by key (or an organization alias's key) as they are inserted.
-_ADD_ROLES = (
-    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
-    "SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ("
-    "SELECT i.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
-    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
-    "LEFT JOIN organizations o ON o.name_key = r.org_key "
-    "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
-    "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL) m "
-    "WHERE NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = m.person_id "
-    "AND x.organization_id = m.organization_id AND x.title = m.title)"
-)
-_ADD_SIGNATURES = (
-    "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
-    "source_id, created_at) "
-    "SELECT :letter, i.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
-    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
-    "WHERE NOT EXISTS (SELECT 1 FROM import_people e "
-    "WHERE e.person_id = i.person_id AND e.row_no < i.row_no) "
-    "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
-    "AND s.person_id = i.person_id) ORDER BY r.row_no"
-)
-
-
-@contextmanager
-def _indexes_rebuilt_after(connection: Connection, table: Table, staged: int) -> Iterator[None]:
-    """On SQLite, a large load goes faster into a table without its secondary indexes, which are
-    then rebuilt by one sort each. All of it happens inside the import's transaction: readers
-    keep seeing the old table and indexes (WAL), and a crash rolls back to them."""
-    if connection.dialect.name != "sqlite" or staged < REBUILD_INDEXES_FROM:
-        yield
-        return
-    existing = connection.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one()
-    if existing > staged:
-        yield  # a small addition to a big table: keep the indexes
-        return
-    indexes = sorted(table.indexes, key=lambda index: str(index.name))
-    for index in indexes:
-        index.drop(connection)
-    yield
-    for index in indexes:
-        index.create(connection)
-
-
-def _resolve(
-    connection: Connection,
-    *,
-    letter_id: int,
-    source_id: int,
-    now: Any,
-    staged: int,
-    organizations: dict[str, str] | None,
-) -> ImportSummary:
-    """Set-based: match people, add new ones, organizations, roles and signatures."""
-
-    def run(sql: str, **params: Any) -> int:
-        return connection.execute(text(sql), params).rowcount
-
-    summary = ImportSummary()
-    run("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        run("ANALYZE import_rows")
-    max_before = _largest_person_id(connection)
-    run(_CREATE_PEOPLE.format(suffix=" ON COMMIT DROP" if postgres else ""))
-    run(_MATCH_PEOPLE, max_before=max_before)
-    with _indexes_rebuilt_after(connection, PEOPLE, staged):
-        summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
-    if postgres and summary.new_people:
-        _advance_people_sequence(connection)
-    run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
-    if postgres:
-        run("ANALYZE import_people")
-    run(_CREATE_ORGANIZATIONS.format(suffix=" ON COMMIT DROP" if postgres else ""))
-    if organizations is None:
-        run(_GROUP_ORGANIZATIONS.format(collate=' COLLATE "C"' if postgres else ""))
-    elif organizations:
-        connection.execute(
-            text("INSERT INTO import_orgs (org_key, name) VALUES (:key, :name)"),
-            [{"key": key, "name": name} for key, name in organizations.items()],
-        )
-    if organizations is None or organizations:
-        run(_ADD_ORGANIZATIONS, source=source_id)
-        with _indexes_rebuilt_after(connection, ROLES, staged):
-            summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
-    with _indexes_rebuilt_after(connection, SIGNATURES, staged):
-        summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
-    if summary.new_people and max_before:
-        summary.near_misses = _count_near_misses(connection, max_before)
-    return summary
-
-
-def _people_sequence(connection: Connection) -> str:
-    return str(connection.execute(text("SELECT pg_get_serial_sequence('people', 'id')")).scalar())
-
-
-def _largest_person_id(connection: Connection) -> int:
-    """The id after which the import numbers its new people.
-
-    SQLite: the import's transaction holds the database's write lock, so no other writer can
-    take an id meanwhile. PostgreSQL: other writers are held off `people` until the import
-    commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
-    readers), and the ids the sequence has already handed out count as taken.
-    """
-    if connection.dialect.name != "postgresql":
-        return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
-    connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
-    sequence = _people_sequence(connection)
-    handed_out = connection.execute(
-        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
-    ).scalar_one()
-    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
-    return int(max(handed_out, largest))
-
-
-def _advance_people_sequence(connection: Connection) -> None:
-    """PostgreSQL: the people the import numbered itself are past the sequence; move it on."""
-    sequence = _people_sequence(connection)
-    connection.execute(
-        text("SELECT setval(CAST(:sequence AS regclass), (SELECT max(id) FROM people))"),
-        {"sequence": sequence},
-    )
-
-
-def _count_near_misses(connection: Connection, max_before: int) -> int:
-    """New people who probably are someone already known (sampled past NEAR_MISS_SAMPLE pairs)."""
-    pairs = connection.execute(
-        text(
-            "SELECT n.id, n.name_key, o.name_key FROM people n JOIN people o "
-            "ON (o.last_key = n.last_key OR o.first_key = n.first_key) AND o.id <= :max_before "
-            "AND o.name_key <> n.name_key WHERE n.id > :max_before LIMIT :limit"
-        ),
-        {"max_before": max_before, "limit": NEAR_MISS_SAMPLE},
-    )
-    return len({pid for pid, new, old in pairs if likeness(new, old) is not None})
 
 
 def import_signatories(
@@ -389,7 +76,7 @@ def import_signatories(
     reader = InputFile(stream, encoding=encoding, label=label)
     chosen = sniff_format(reader, label) if fmt == "auto" else fmt
     connection = uow.session.connection()
-    stager = _Stager(connection)
+    stager = Stager(connection)
     errors: list[RowError] = []
     rejected = 0
     for result in read_rows(reader, chosen):
@@ -415,7 +102,7 @@ def import_signatories(
     if rows_read == 0:
         raise BadInput(f"{label} has no rows to import")
     now = utcnow()
-    summary = _resolve(
+    resolution = resolve(
         connection,
         staged=stager.count,
         organizations=stager.organizations,
@@ -423,16 +110,19 @@ def import_signatories(
         source_id=source.id,
         now=now if stager.postgres else sqlite_text(now),
     )
-    if not stager.postgres:
-        connection.exec_driver_sql("DROP TABLE temp.import_rows")
-        connection.exec_driver_sql("DROP TABLE temp.import_people")
-        connection.exec_driver_sql("DROP TABLE temp.import_orgs")
-    summary.rows_read = rows_read
-    summary.rejected = rejected
-    summary.already_present = rows_read - rejected - summary.added
-    summary.errors = errors
-    summary.sha256 = reader.sha256
-    summary.seconds = time.perf_counter() - started
+    stager.drop()
+    summary = ImportSummary(
+        rows_read=rows_read,
+        added=resolution.added,
+        already_present=rows_read - rejected - resolution.added,
+        rejected=rejected,
+        new_people=resolution.new_people,
+        new_roles=resolution.new_roles,
+        near_misses=resolution.near_misses,
+        seconds=time.perf_counter() - started,
+        sha256=reader.sha256,
+        errors=errors,
+    )
     audit.record(
         uow=uow,
         action="import",

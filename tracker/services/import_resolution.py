@@ -1,0 +1,213 @@
+"""The set-based resolution of a staged import: people, organizations, roles, signatures.
+
+A handful of SQL statements read the staging table `import_rows` (see `import_staging`), so
+nothing loops over the rows twice in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, text
+
+from tracker.db.models import Base
+from tracker.domain.matching import likeness
+
+REBUILD_INDEXES_FROM = 50_000
+PEOPLE, ROLES, SIGNATURES = (
+    Base.metadata.tables[name] for name in ("people", "roles", "signatures")
+)
+NEAR_MISS_SAMPLE = 20_000
+
+
+@dataclass
+class Resolution:
+    added: int = 0
+    new_people: int = 0
+    new_roles: int = 0
+    near_misses: int = 0
+
+
+# The set-based resolution, in order. Each statement reads the staging table `import_rows`.
+#
+# Every row's person goes into a narrow table, `import_people`, in one pass: the person whose key
+# (or an alias's key) the name has, or else a new person. Within one file, rows with the same key
+# are one person, and the first of them names them. A new person's id is decided here: the
+# largest id before the import (the import holds the write lock) plus the row number of the
+# key's first row. Ids of new people thus increase in file order, with gaps where a row was a
+# known person or a repeat, and nothing has to find the new people again by key after they are
+# inserted. (Writing a new narrow table is cheaper than rewriting every wide staging row.)
+_CREATE_PEOPLE = (
+    "CREATE TEMPORARY TABLE import_people (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)"
+    "{suffix}"
+)
+_MATCH_PEOPLE = (
+    "INSERT INTO import_people (row_no, person_id) "
+    "SELECT r.row_no, coalesce("
+    "(SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
+    "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
+    ":max_before + (SELECT min(e.row_no) FROM import_rows e WHERE e.name_key = r.name_key)) "
+    "FROM import_rows r ORDER BY r.row_no"
+)
+_ADD_PEOPLE = (
+    "INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at) "
+    "SELECT i.person_id, r.name, r.name_key, r.last_key, r.first_key, :source, :now "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "WHERE i.person_id = :max_before + r.row_no ORDER BY r.row_no"
+)
+# The organizations of the file, one row per key: collected while reading (they are few), or, past
+# MAX_TRACKED_ORGANIZATIONS, grouped from the staging table.
+_CREATE_ORGANIZATIONS = (
+    "CREATE TEMPORARY TABLE import_orgs (org_key TEXT PRIMARY KEY, name TEXT NOT NULL){suffix}"
+)
+# min() in code point order, as Python compares the names it collects (PostgreSQL would otherwise
+# order by the database's collation).
+_GROUP_ORGANIZATIONS = (
+    "INSERT INTO import_orgs (org_key, name) SELECT r.org_key, min(r.organization{collate}) "
+    "FROM import_rows r WHERE r.org_key IS NOT NULL GROUP BY r.org_key"
+)
+_ADD_ORGANIZATIONS = (
+    "INSERT INTO organizations (name, name_key, source_id) "
+    "SELECT g.name, g.org_key, :source FROM import_orgs g "
+    "WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = g.org_key) "
+    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = g.org_key) "
+    "ORDER BY g.org_key"
+)
+# Roles join their organization by key (or an organization alias's key) as they are inserted.
+_ADD_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    "SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ("
+    "SELECT i.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "LEFT JOIN organizations o ON o.name_key = r.org_key "
+    "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
+    "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL) m "
+    "WHERE NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = m.person_id "
+    "AND x.organization_id = m.organization_id AND x.title = m.title)"
+)
+_ADD_SIGNATURES = (
+    "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
+    "source_id, created_at) "
+    "SELECT :letter, i.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "WHERE NOT EXISTS (SELECT 1 FROM import_people e "
+    "WHERE e.person_id = i.person_id AND e.row_no < i.row_no) "
+    "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
+    "AND s.person_id = i.person_id) ORDER BY r.row_no"
+)
+
+
+@contextmanager
+def _indexes_rebuilt_after(connection: Connection, table: Table, staged: int) -> Iterator[None]:
+    """On SQLite, a large load goes faster into a table without its secondary indexes, which are
+    then rebuilt by one sort each. All of it happens inside the import's transaction: readers
+    keep seeing the old table and indexes (WAL), and a crash rolls back to them."""
+    if connection.dialect.name != "sqlite" or staged < REBUILD_INDEXES_FROM:
+        yield
+        return
+    existing = connection.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one()
+    if existing > staged:
+        yield  # a small addition to a big table: keep the indexes
+        return
+    indexes = sorted(table.indexes, key=lambda index: str(index.name))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+def resolve(
+    connection: Connection,
+    *,
+    letter_id: int,
+    source_id: int,
+    now: Any,
+    staged: int,
+    organizations: dict[str, str] | None,
+) -> Resolution:
+    """Set-based: match people, add new ones, organizations, roles and signatures."""
+
+    def run(sql: str, **params: Any) -> int:
+        return connection.execute(text(sql), params).rowcount
+
+    summary = Resolution()
+    run("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        run("ANALYZE import_rows")
+    max_before = _largest_person_id(connection)
+    run(_CREATE_PEOPLE.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    run(_MATCH_PEOPLE, max_before=max_before)
+    with _indexes_rebuilt_after(connection, PEOPLE, staged):
+        summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
+    if postgres and summary.new_people:
+        _advance_people_sequence(connection)
+    run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
+    if postgres:
+        run("ANALYZE import_people")
+    run(_CREATE_ORGANIZATIONS.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    if organizations is None:
+        run(_GROUP_ORGANIZATIONS.format(collate=' COLLATE "C"' if postgres else ""))
+    elif organizations:
+        connection.execute(
+            text("INSERT INTO import_orgs (org_key, name) VALUES (:key, :name)"),
+            [{"key": key, "name": name} for key, name in organizations.items()],
+        )
+    if organizations is None or organizations:
+        run(_ADD_ORGANIZATIONS, source=source_id)
+        with _indexes_rebuilt_after(connection, ROLES, staged):
+            summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
+    with _indexes_rebuilt_after(connection, SIGNATURES, staged):
+        summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
+    if summary.new_people and max_before:
+        summary.near_misses = _count_near_misses(connection, max_before)
+    return summary
+
+
+def _people_sequence(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT pg_get_serial_sequence('people', 'id')")).scalar())
+
+
+def _largest_person_id(connection: Connection) -> int:
+    """The id after which the import numbers its new people.
+
+    SQLite: the import's transaction holds the database's write lock, so no other writer can
+    take an id meanwhile. PostgreSQL: other writers are held off `people` until the import
+    commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
+    readers), and the ids the sequence has already handed out count as taken.
+    """
+    if connection.dialect.name != "postgresql":
+        return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
+    connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
+    sequence = _people_sequence(connection)
+    handed_out = connection.execute(
+        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
+    ).scalar_one()
+    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
+    return int(max(handed_out, largest))
+
+
+def _advance_people_sequence(connection: Connection) -> None:
+    """PostgreSQL: the people the import numbered itself are past the sequence; move it on."""
+    sequence = _people_sequence(connection)
+    connection.execute(
+        text("SELECT setval(CAST(:sequence AS regclass), (SELECT max(id) FROM people))"),
+        {"sequence": sequence},
+    )
+
+
+def _count_near_misses(connection: Connection, max_before: int) -> int:
+    """New people who probably are someone already known (sampled past NEAR_MISS_SAMPLE pairs)."""
+    pairs = connection.execute(
+        text(
+            "SELECT n.id, n.name_key, o.name_key FROM people n JOIN people o "
+            "ON (o.last_key = n.last_key OR o.first_key = n.first_key) AND o.id <= :max_before "
+            "AND o.name_key <> n.name_key WHERE n.id > :max_before LIMIT :limit"
+        ),
+        {"max_before": max_before, "limit": NEAR_MISS_SAMPLE},
+    )
+    return len({pid for pid, new, old in pairs if likeness(new, old) is not None})
