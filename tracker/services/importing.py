@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO
 
 from tracker.db.engine import sqlite_text
@@ -20,7 +20,7 @@ from tracker.domain.dates import utcnow
 from tracker.errors import BadInput
 from tracker.services import audit
 from tracker.services.import_reader import InputFile, RowError, read_rows, sniff_format
-from tracker.services.import_resolution import resolve
+from tracker.services.import_resolution import Resolution, resolve
 from tracker.services.import_staging import BATCH, Stager
 from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
@@ -32,14 +32,12 @@ RejectSink = Callable[[RowError], None]
 
 
 @dataclass
-class ImportSummary:
+class ImportSummary(Resolution):
+    """What the resolution did (added, new people and roles, near misses), and the reading."""
+
     rows_read: int = 0
-    added: int = 0
     already_present: int = 0
     rejected: int = 0
-    new_people: int = 0
-    new_roles: int = 0
-    near_misses: int = 0
     seconds: float = 0.0
     sha256: str = ""
     errors: list[RowError] = field(default_factory=list)
@@ -112,13 +110,10 @@ def import_signatories(
     )
     stager.drop()
     summary = ImportSummary(
+        **asdict(resolution),
         rows_read=rows_read,
-        added=resolution.added,
         already_present=rows_read - rejected - resolution.added,
         rejected=rejected,
-        new_people=resolution.new_people,
-        new_roles=resolution.new_roles,
-        near_misses=resolution.near_misses,
         seconds=time.perf_counter() - started,
         sha256=reader.sha256,
         errors=errors,
