@@ -9,6 +9,7 @@ two writers queue on the busy timeout instead of failing half-way with "database
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -63,8 +64,16 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database; None for PostgreSQL and for an in-memory database."""
+    database = engine.url.database
+    if not is_sqlite(engine) or database in (None, "", ":memory:"):
+        return None
+    return Path(database)
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    in_memory = engine.url.database in (None, "", ":memory:")
+    in_memory = sqlite_file(engine) is None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.csvsafe import FORMULA_TRIGGERS
-from tracker.db.engine import sqlite_text
+from tracker.db.engine import sqlite_file, sqlite_text
 from tracker.db.models import (
     Alias,
     Demand,
@@ -70,8 +69,8 @@ def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> Ar
     """The queries for `arrow_csv`, where the database is a SQLite file: every column labelled
     with its field name, and every column that is not an integer never NULL (see there why)."""
     connection = uow.session.connection()
-    database = connection.engine.url.database
-    if connection.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+    database = sqlite_file(connection.engine)
+    if database is None:
         return None
     statements = []
     for query in parts:
@@ -85,7 +84,7 @@ def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> Ar
             dialect=connection.dialect, compile_kwargs={"literal_binds": True}
         )
         statements.append(str(compiled))
-    return ArrowListing(Path(database), [name for name, _, _ in fields], statements)
+    return ArrowListing(database, [name for name, _, _ in fields], statements)
 
 
 def _streamed(uow: UnitOfWork, parts: list[Any]) -> Iterator[Sequence[Sequence[Any]]]:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, text
 
 from tracker.db.models import Base
 from tracker.domain.matching import likeness
+from tracker.services.import_staging import temporary_suffix
 
 REBUILD_INDEXES_FROM = 50_000
 PEOPLE, ROLES, SIGNATURES = (
@@ -140,7 +141,7 @@ def resolve(
     if postgres:
         run("ANALYZE import_rows")
     max_before = _largest_person_id(connection)
-    run(_CREATE_PEOPLE.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    run(_CREATE_PEOPLE.format(suffix=temporary_suffix(connection)))
     run(_MATCH_PEOPLE, max_before=max_before)
     with _indexes_rebuilt_after(connection, PEOPLE, staged):
         summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
@@ -149,7 +150,7 @@ def resolve(
     run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
     if postgres:
         run("ANALYZE import_people")
-    run(_CREATE_ORGANIZATIONS.format(suffix=" ON COMMIT DROP" if postgres else ""))
+    run(_CREATE_ORGANIZATIONS.format(suffix=temporary_suffix(connection)))
     if organizations is None:
         run(_GROUP_ORGANIZATIONS.format(collate=' COLLATE "C"' if postgres else ""))
     elif organizations:
@@ -180,15 +181,19 @@ def _largest_person_id(connection: Connection) -> int:
     commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
     readers), and the ids the sequence has already handed out count as taken.
     """
-    if connection.dialect.name != "postgresql":
-        return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
-    connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
-    sequence = _people_sequence(connection)
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
+    largest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
+    if not postgres:
+        return largest
     handed_out = connection.execute(
-        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
+        text(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+            f"FROM {_people_sequence(connection)}"
+        )
     ).scalar_one()
-    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one()
-    return int(max(handed_out, largest))
+    return max(int(handed_out), largest)
 
 
 def _advance_people_sequence(connection: Connection) -> None:

@@ -44,6 +44,12 @@ CREATE TEMPORARY TABLE import_rows (
 """
 
 
+def temporary_suffix(connection: Connection) -> str:
+    """How a staging table's CREATE ends: PostgreSQL drops it at commit; SQLite keeps temporary
+    tables for the connection, so `Stager.drop` drops them."""
+    return " ON COMMIT DROP" if connection.dialect.name == "postgresql" else ""
+
+
 class Stager:
     """Loads validated rows into the staging table in batches."""
 
@@ -58,7 +64,7 @@ class Stager:
         self.organizations: dict[str, str] | None = {}
         self.stamps: dict[Any, Any] = {}
         timestamp = "TIMESTAMP" if self.postgres else "TEXT"
-        suffix = " ON COMMIT DROP" if self.postgres else ""
+        suffix = temporary_suffix(connection)
         if not self.postgres:
             # Bigger page caches for this connection, for the database and for the temporary
             # one that holds the staging tables: index inserts and lookups stay in memory.
@@ -71,7 +77,7 @@ class Stager:
         found = self.org_keys.get(organization)
         if found is None:
             found = name_key(organization)
-            if len(self.org_keys) < 100_000:
+            if len(self.org_keys) < MAX_TRACKED_ORGANIZATIONS:
                 self.org_keys[organization] = found
         return found
 
