@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -97,6 +98,8 @@ def run_import(
                 writer.writerow([error.line, error.reason, *(neutralise(c) for c in cells)])
 
         progress = stack.enter_context(_progress(size))
+        # Scratch space for the staging file of a large CSV; it outlives the unit of work.
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tracker-import-")))
         with unit_of_work() as uow:
             summary = import_signatories(
                 uow=uow,
@@ -109,6 +112,7 @@ def run_import(
                 on_error=on_error,
                 reject=reject,
                 progress=progress,
+                workdir=workdir,
             )
             if not dry_run:
                 uow.commit()

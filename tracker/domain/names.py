@@ -50,7 +50,7 @@ def _fold_to_fixed_point(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _ascii_fold() -> dict[int, str]:
+def ascii_fold() -> dict[int, str]:
     """Per-character keys of printable ASCII: for ASCII text the folding is character-wise."""
     table = {}
     for cp in range(0x21, 0x7F):
@@ -63,7 +63,7 @@ def _ascii_fold() -> dict[int, str]:
 def name_key(name: str) -> str:
     """The matching key of a name. Idempotent: `name_key(name_key(x)) == name_key(x)`."""
     if name.isascii() and name.isprintable():
-        return " ".join(name.casefold().split()).translate(_ascii_fold())
+        return " ".join(name.casefold().split()).translate(ascii_fold())
     return _fold_to_fixed_point(name)
 
 

@@ -152,14 +152,14 @@ def _text(raw: dict[str, Any], column: str) -> str | None:
 _UNPREFIXED = frozenset(FORMULA_TRIGGERS)
 
 
-class _Validator:
+class RowValidator:
     """Checks rows; caches what repeats across rows of one list (dates, organizations)."""
 
     def __init__(self) -> None:
         self._dates: dict[str, Any] = {}
         self._orgs: dict[str, str] = {}
 
-    def _date(self, text: str) -> Any:
+    def date(self, text: str) -> Any:
         found = self._dates.get(text)
         if found is None:
             found = self._dates[text] = parse_datetime(text, what="signed_at date")
@@ -200,13 +200,13 @@ class _Validator:
             name,
             title,
             organization,
-            self._date(signed.strip()) if signed else None,
+            self.date(signed.strip()) if signed else None,
             position,
             status,
         )
 
 
-def _check_columns(columns: list[str]) -> None:
+def check_columns(columns: list[str]) -> None:
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
         raise BadInput(
@@ -226,7 +226,7 @@ RowResult = ImportRow | RowError
 
 
 def _csv_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = _Validator()
+    validate = RowValidator()
     reader = csv.reader(source.lines(), strict=True)
     try:
         header = next(reader)
@@ -235,7 +235,7 @@ def _csv_rows(source: InputFile) -> Iterator[RowResult]:
     except csv.Error as exc:
         raise BadInput(f"{source.label} has a malformed CSV header: {exc}") from None
     columns = [c.strip() for c in header]
-    _check_columns(columns)
+    check_columns(columns)
     width = len(columns)
     while True:
         try:
@@ -245,8 +245,8 @@ def _csv_rows(source: InputFile) -> Iterator[RowResult]:
         except csv.Error as exc:
             yield RowError(reader.line_num, f"malformed CSV: {exc}")
             continue
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue  # a blank line
+        if _blank(cells):
+            continue
         line = reader.line_num
         raw = dict(zip(columns, cells, strict=False))
         if len(cells) != width:
@@ -255,7 +255,24 @@ def _csv_rows(source: InputFile) -> Iterator[RowResult]:
         yield _row(validate, line, raw)
 
 
-def _row(validate: _Validator, line: int, raw: dict[str, Any]) -> RowResult:
+def _blank(cells: list[str]) -> bool:
+    """A blank line (nothing, or white space only) holds no row."""
+    return not cells or (len(cells) == 1 and not cells[0].strip())
+
+
+def csv_shape(source: InputFile) -> tuple[list[str], int] | None:
+    """The header cells, and how many rows `read_rows` gives, of a CSV file as Python's csv module
+    reads it (strictly); None where it refuses the file."""
+    reader = csv.reader(source.lines(), strict=True)
+    try:
+        header = next(reader)
+        rows = sum(1 for cells in reader if not _blank(cells))
+    except (StopIteration, csv.Error, BadInput):
+        return None
+    return header, rows
+
+
+def _row(validate: RowValidator, line: int, raw: dict[str, Any]) -> RowResult:
     try:
         return validate(line, raw)
     except BadInput as exc:
@@ -263,7 +280,7 @@ def _row(validate: _Validator, line: int, raw: dict[str, Any]) -> RowResult:
 
 
 def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = _Validator()
+    validate = RowValidator()
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
             continue
@@ -288,7 +305,7 @@ def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
 
 
 def _text_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = _Validator()
+    validate = RowValidator()
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
         if not text.strip():

@@ -1,7 +1,7 @@
 """The set-based resolution of a staged import: people, organizations, roles, signatures.
 
-A handful of SQL statements read the staging table `import_rows` (see `import_staging`), so
-nothing loops over the rows twice in Python.
+A handful of SQL statements read the staging table `import_rows` and its repeated keys
+`import_repeats` (see `import_staging`), so nothing loops over the rows twice in Python.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ _MATCH_PEOPLE = (
     "SELECT r.row_no, coalesce("
     "(SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
     "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
-    ":max_before + (SELECT min(e.row_no) FROM import_rows e WHERE e.name_key = r.name_key)) "
+    ":max_before + coalesce("
+    "(SELECT x.first_row FROM import_repeats x WHERE x.row_no = r.row_no), r.row_no)) "
     "FROM import_rows r ORDER BY r.row_no"
 )
 _ADD_PEOPLE = (
@@ -78,26 +79,36 @@ _ADD_ORGANIZATIONS = (
     "ORDER BY g.org_key"
 )
 # Roles join their organization by key (or an organization alias's key) as they are inserted.
-_ADD_ROLES = (
-    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
-    "SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ("
+# A new person's first row (`person_id = max_before + row_no`, see above) is the only row that can
+# give that person a role so far: those roles go in as they are, in one pass. Every other row (a
+# known person, or a repeat of a new person's key) may repeat a role the person has, so only a
+# role not yet held goes in.
+_ROLE_ROWS = (
     "SELECT i.person_id, coalesce(o.id, a.organization_id) AS organization_id, r.title "
     "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
     "LEFT JOIN organizations o ON o.name_key = r.org_key "
     "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
-    "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL) m "
+    "WHERE r.title IS NOT NULL AND r.org_key IS NOT NULL "
+)
+_ADD_FIRST_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    f"SELECT m.person_id, m.organization_id, m.title, :source, :now FROM ({_ROLE_ROWS}"
+    "AND i.person_id = :max_before + r.row_no) m"
+)
+_ADD_OTHER_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    f"SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ({_ROLE_ROWS}"
+    "AND i.person_id <> :max_before + r.row_no) m "
     "WHERE NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = m.person_id "
     "AND x.organization_id = m.organization_id AND x.title = m.title)"
 )
+# A person signs a letter once: the first row of a person signs, unless they have signed already.
 _ADD_SIGNATURES = (
     "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
     "source_id, created_at) "
     "SELECT :letter, i.person_id, r.position, r.name, r.status, r.signed_at, :source, :now "
     "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
-    "WHERE NOT EXISTS (SELECT 1 FROM import_people e "
-    "WHERE e.person_id = i.person_id AND e.row_no < i.row_no) "
-    "AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.letter_id = :letter "
-    "AND s.person_id = i.person_id) ORDER BY r.row_no"
+    "WHERE true ORDER BY r.row_no ON CONFLICT (letter_id, person_id) DO NOTHING"
 )
 
 
@@ -136,7 +147,6 @@ def resolve(
         return connection.execute(text(sql), params).rowcount
 
     summary = Resolution()
-    run("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         run("ANALYZE import_rows")
@@ -147,7 +157,6 @@ def resolve(
         summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
     if postgres and summary.new_people:
         _advance_people_sequence(connection)
-    run("CREATE INDEX import_people_person ON import_people (person_id, row_no)")
     if postgres:
         run("ANALYZE import_people")
     run(_CREATE_ORGANIZATIONS.format(suffix=temporary_suffix(connection)))
@@ -160,8 +169,10 @@ def resolve(
         )
     if organizations is None or organizations:
         run(_ADD_ORGANIZATIONS, source=source_id)
+        roles = {"source": source_id, "now": now, "max_before": max_before}
         with _indexes_rebuilt_after(connection, ROLES, staged):
-            summary.new_roles = run(_ADD_ROLES, source=source_id, now=now)
+            summary.new_roles = run(_ADD_FIRST_ROLES, **roles)
+        summary.new_roles += run(_ADD_OTHER_ROLES, **roles)
     with _indexes_rebuilt_after(connection, SIGNATURES, staged):
         summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
     if summary.new_people and max_before:

@@ -1,7 +1,12 @@
-"""Staging for the bulk import: validated rows, keyed, loaded in batches into a temporary table.
+"""Staging for the bulk import: validated rows, keyed, loaded in batches into a staging table.
 
-SQLite: `executemany` into `temp.import_rows`; PostgreSQL: COPY. The organizations of the file are
-collected on the way (they are few), so they need not be grouped from a million rows later.
+Two ways fill the staging table `import_rows`, and `import_resolution` reads it either way:
+- row by row (`Stager`): every row the reader yields, keyed here; SQLite: `executemany` into a
+  temporary table, PostgreSQL: COPY;
+- in columns (`import_arrow`): a clean CSV file on SQLite, keyed by Arrow and written by the ADBC
+  driver into a staging database file that the import's connection attaches.
+The organizations of the file are collected on the way (they are few), so they need not be
+grouped from a million rows later.
 """
 
 from __future__ import annotations
@@ -15,15 +20,14 @@ from tracker.domain.names import blocking_keys, name_key
 from tracker.services.import_reader import ImportRow
 
 BATCH = 20_000
-SQLITE_CACHE_KIB = 64 * 1024
-SQLITE_TEMP_CACHE_KIB = 32 * 1024
+SQLITE_CACHE_KIB = 16 * 1024
+SQLITE_TEMP_CACHE_KIB = 8 * 1024
 MAX_TRACKED_ORGANIZATIONS = 100_000
 # The staging table, and the tables `import_resolution` derives from it.
-TEMPORARY_TABLES = ("import_rows", "import_people", "import_orgs")
+TEMPORARY_TABLES = ("import_rows", "import_repeats", "import_people", "import_orgs")
 
 STAGING_COLUMNS = (
     "row_no",
-    "line",
     "name",
     "name_key",
     "last_key",
@@ -36,12 +40,36 @@ STAGING_COLUMNS = (
     "status",
 )
 _CREATE_STAGING = """
-CREATE TEMPORARY TABLE import_rows (
-    row_no INTEGER PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,
-    name_key TEXT NOT NULL, last_key TEXT NOT NULL, first_key TEXT NOT NULL, title TEXT,
-    organization TEXT, org_key TEXT, signed_at {timestamp}, position INTEGER, status TEXT NOT NULL
+CREATE {temporary}TABLE import_rows (
+    row_no INTEGER PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL,
+    last_key TEXT NOT NULL, first_key TEXT NOT NULL, title TEXT, organization TEXT, org_key TEXT,
+    signed_at {timestamp}, position INTEGER, status TEXT NOT NULL
 ){suffix}
 """
+# Within one file, rows with the same key are one person, whom the key's first row names. The
+# staging ends with the rows that repeat an earlier row's key (few, in a real list), each with
+# that first row.
+_CREATE_REPEATS = (
+    "CREATE {temporary}TABLE import_repeats "
+    "(row_no INTEGER PRIMARY KEY, first_row INTEGER NOT NULL){suffix}"
+)
+_FIND_REPEATS = (
+    "INSERT INTO import_repeats (row_no, first_row) SELECT e.row_no, g.first_row FROM ("
+    "SELECT name_key, min(row_no) AS first_row FROM import_rows GROUP BY name_key "
+    "HAVING count(*) > 1) g "
+    "JOIN import_rows e ON e.name_key = g.name_key AND e.row_no > g.first_row"
+)
+
+
+def staging_tables_sql(*, postgres: bool = False, temporary: bool = True) -> tuple[str, str]:
+    """The CREATEs of the staging table and of its repeats: temporary in the import's connection,
+    or tables of their own in a staging database file (SQLite timestamps are text)."""
+    words = {
+        "temporary": "TEMPORARY " if temporary else "",
+        "suffix": " ON COMMIT DROP" if postgres else "",
+    }
+    timestamp = "TIMESTAMP" if postgres else "TEXT"
+    return _CREATE_STAGING.format(timestamp=timestamp, **words), _CREATE_REPEATS.format(**words)
 
 
 def temporary_suffix(connection: Connection) -> str:
@@ -50,79 +78,100 @@ def temporary_suffix(connection: Connection) -> str:
     return " ON COMMIT DROP" if connection.dialect.name == "postgresql" else ""
 
 
+class Organizations:
+    """The organizations of one file: each spelling's key, and each key with its first spelling
+    in sort order (what a new organization is called), while there are few enough to keep."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}
+        # None once there are too many to keep: the resolution then groups the staging table.
+        self.spellings: dict[str, str] | None = {}
+
+    def key(self, organization: str) -> str:
+        found = self._keys.get(organization)
+        if found is None:
+            found = name_key(organization)
+            if len(self._keys) < MAX_TRACKED_ORGANIZATIONS:
+                self._keys[organization] = found
+        spellings = self.spellings
+        if spellings is not None:
+            known = spellings.get(found)
+            if known is None and len(spellings) >= MAX_TRACKED_ORGANIZATIONS:
+                self.spellings = None
+            elif known is None or organization < known:
+                spellings[found] = organization
+        return found
+
+
+class RowKeyer:
+    """A validated row's staging values: its keys, its organization's key, its timestamp as the
+    database stores it."""
+
+    def __init__(self, *, postgres: bool) -> None:
+        self.postgres = postgres
+        self.organizations = Organizations()
+        self._stamps: dict[Any, Any] = {}
+
+    def stamp(self, signed: Any) -> Any:
+        if self.postgres or signed is None:
+            return signed
+        found = self._stamps.get(signed)
+        if found is None:
+            found = self._stamps[signed] = sqlite_text(signed)
+        return found
+
+    def values(self, row_no: int, row: ImportRow) -> tuple[Any, ...]:
+        key = name_key(row.name)
+        blocks = blocking_keys(key)
+        organization = row.organization
+        org_key = self.organizations.key(organization) if organization else None
+        return (
+            row_no,
+            row.name,
+            key,
+            blocks.last,
+            blocks.first,
+            row.title,
+            organization,
+            org_key,
+            self.stamp(row.signed_at),
+            row.position,
+            row.status,
+        )
+
+
 class Stager:
-    """Loads validated rows into the staging table in batches."""
+    """Loads validated rows, one by one, into a temporary staging table in batches."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        self.keyer = RowKeyer(postgres=self.postgres)
         self.batch: list[tuple[Any, ...]] = []
         self.count = 0
-        self.org_keys: dict[str, str] = {}
-        # Each organization key with its first spelling in sort order (what the new organization
-        # is called), while there are few; None once there are too many to keep.
-        self.organizations: dict[str, str] | None = {}
-        self.stamps: dict[Any, Any] = {}
-        timestamp = "TIMESTAMP" if self.postgres else "TEXT"
-        suffix = temporary_suffix(connection)
         if not self.postgres:
-            # Bigger page caches for this connection, for the database and for the temporary
-            # one that holds the staging tables: index inserts and lookups stay in memory.
-            connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
-            connection.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
+            tune_sqlite_caches(connection)
             self.drop(missing_ok=True)  # left by an import that failed on this connection
-        connection.exec_driver_sql(_CREATE_STAGING.format(timestamp=timestamp, suffix=suffix))
+        for sql in staging_tables_sql(postgres=self.postgres):
+            connection.exec_driver_sql(sql)
 
-    def _org_key(self, organization: str) -> str:
-        found = self.org_keys.get(organization)
-        if found is None:
-            found = name_key(organization)
-            if len(self.org_keys) < MAX_TRACKED_ORGANIZATIONS:
-                self.org_keys[organization] = found
-        return found
-
-    def _track(self, org_key: str, organization: str) -> None:
-        if self.organizations is None:
-            return
-        known = self.organizations.get(org_key)
-        if known is None and len(self.organizations) >= MAX_TRACKED_ORGANIZATIONS:
-            self.organizations = None  # too many to keep: the staging table groups them
-        elif known is None or organization < known:
-            self.organizations[org_key] = organization
+    @property
+    def organizations(self) -> dict[str, str] | None:
+        return self.keyer.organizations.spellings
 
     def add(self, row: ImportRow) -> None:
-        key = name_key(row.name)
-        blocks = blocking_keys(key)
-        organization = row.organization
-        org_key = None
-        if organization:
-            org_key = self._org_key(organization)
-            self._track(org_key, organization)
         self.count += 1
-        signed = row.signed_at
-        if not self.postgres and signed is not None:
-            stamp = self.stamps.get(signed)
-            if stamp is None:
-                stamp = self.stamps[signed] = sqlite_text(signed)
-            signed = stamp
-        self.batch.append(
-            (
-                self.count,
-                row.line,
-                row.name,
-                key,
-                blocks.last,
-                blocks.first,
-                row.title,
-                row.organization,
-                org_key,
-                signed,
-                row.position,
-                row.status,
-            )
-        )
+        self.batch.append(self.keyer.values(self.count, row))
         if len(self.batch) >= BATCH:
             self.flush()
+
+    def finish(self) -> None:
+        """The last batch, then the repeated keys (found through an index on the keys)."""
+        self.flush()
+        self.connection.exec_driver_sql(
+            "CREATE INDEX import_rows_key ON import_rows (name_key, row_no)"
+        )
+        self.connection.exec_driver_sql(_FIND_REPEATS)
 
     def flush(self) -> None:
         if not self.batch:
@@ -147,6 +196,19 @@ class Stager:
         """SQLite: drop the staging tables (PostgreSQL drops them at commit)."""
         if self.postgres:
             return
-        for table in TEMPORARY_TABLES:
-            exists = " IF EXISTS" if missing_ok else ""
-            self.connection.exec_driver_sql(f"DROP TABLE{exists} temp.{table}")
+        drop_temporary_tables(self.connection, missing_ok=missing_ok)
+
+
+def tune_sqlite_caches(connection: Connection, *, staging: str = "temp") -> None:
+    """Bigger page caches for the import's connection, for the database and for the one that
+    holds the staging tables (temporary, or an attached staging file): index inserts and
+    lookups stay in memory."""
+    connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+    connection.exec_driver_sql(f"PRAGMA {staging}.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
+
+
+def drop_temporary_tables(connection: Connection, *, missing_ok: bool = False) -> None:
+    """SQLite keeps temporary tables for the connection's life; the import drops its own."""
+    exists = " IF EXISTS" if missing_ok else ""
+    for table in TEMPORARY_TABLES:
+        connection.exec_driver_sql(f"DROP TABLE{exists} temp.{table}")

@@ -1,0 +1,547 @@
+"""The fast way in for a CSV file on SQLite: read, checked and keyed in columns.
+
+Arrow's CSV reader parses the file in blocks. Each block's printable-ASCII cells (most cells of a
+real list) are checked and keyed with Arrow compute kernels, the other rows by the row-by-row
+validator and keyer; the ADBC SQLite driver writes the staged blocks into a staging database
+file, which the import's connection then attaches.
+
+The row-by-row reader (`import_reader`) stays the reference. This path takes a file only where
+it decides it exactly as that reader would. Anything else (a row that may be invalid, a ragged
+row, quoting that Python's csv module refuses, bytes that are not UTF-8, a lone carriage return)
+raises `NotFast`, and the import reads the file again row by row, which reports each problem
+with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import ctypes
+import hashlib
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import adbc_driver_manager as adbc
+import adbc_driver_sqlite
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from tracker.domain.names import MAX_NAME_LENGTH, ascii_fold
+from tracker.errors import BadInput
+from tracker.services.import_reader import (
+    COLUMNS,
+    STATUSES,
+    InputFile,
+    RowValidator,
+    check_columns,
+    csv_shape,
+)
+from tracker.services.import_staging import STAGING_COLUMNS, RowKeyer, staging_tables_sql
+
+BLOCK_BYTES = 1 << 22  # Arrow parses the file in blocks of this size, on its own threads
+STAGING_CACHE_KIB = 8 * 1024
+READ_THREADS = True
+
+_TEXT = pa.string()
+_SCHEMA = pa.schema(
+    [
+        (column, pa.int64() if column in ("row_no", "position") else _TEXT)
+        for column in STAGING_COLUMNS
+    ]
+)
+_PRINTABLE_ASCII = r"^[ -~]*$"
+# `import_reader._text`: the spreadsheet-safety prefix of our CSV reports comes off again.
+_SPREADSHEET_PREFIX = r"^'[=+\-@\t\r]"
+_BLANK = r"^ *$"  # white space only, for printable ASCII
+_WHOLE_NUMBER = r"^[0-9]{1,18}$"
+# A key's first and last tokens (a key has single spaces, none at either end).
+_TOKENS = r"^(?P<head>[^ ]*) (?:.* )?(?P<tail>[^ ]*)$"
+_NULL_TEXT = pa.scalar(None, _TEXT)
+
+
+class NotFast(Exception):
+    """This file needs the row-by-row reader."""
+
+
+@dataclass
+class ArrowStaged:
+    """What the fast path staged, in `path`."""
+
+    path: Path
+    count: int
+    organizations: dict[str, str] | None
+    sha256: str
+    encoding: str
+    bytes_read: int
+
+
+def can_stage(stream: IO[bytes], *, fmt: str, encoding: str | None) -> bool:
+    """A CSV file on disk in the default encoding (UTF-8, with or without BOM)."""
+    if fmt != "csv" or encoding is not None:
+        return False
+    name = getattr(stream, "name", None)
+    try:
+        return isinstance(name, str) and Path(name).is_file() and bool(stream.seekable())
+    except (OSError, ValueError):
+        return False
+
+
+def stage_csv(
+    stream: IO[bytes],
+    *,
+    label: str,
+    staging: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> ArrowStaged:
+    """Stage a CSV file into a new SQLite database at `staging`; `NotFast` if it can't."""
+    with _lean_memory():
+        return _stage_csv(stream, label=label, staging=staging, progress=progress)
+
+
+@contextmanager
+def _lean_memory() -> Iterator[None]:
+    """Blocks of a streamed file come and go by the hundred. Arrow allocates them with the
+    system allocator here (its own mimalloc pool keeps freed pages), and glibc maps blocks of
+    128 KiB and more and unmaps them when freed: by default its threshold for that grows to the
+    largest block freed so far, and freed blocks then pile up in its heap. What is left over is
+    handed back before the import's transaction grows its page caches."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+        previous.release_unused()
+        if libc is not None:
+            libc.malloc_trim(0)
+
+
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def _stage_csv(
+    stream: IO[bytes],
+    *,
+    label: str,
+    staging: Path,
+    progress: Callable[[int, int], None] | None,
+) -> ArrowStaged:
+    stream.seek(0)
+    head = InputFile(stream, encoding=None, label=label)
+    if head.encoding not in ("utf-8", "utf-8-sig"):
+        raise NotFast("not UTF-8")
+    try:
+        raw_header = next(csv.reader(io.StringIO(head.head_text(BLOCK_BYTES)), strict=True))
+    except (StopIteration, csv.Error):
+        raise NotFast("no header Python's csv module reads") from None
+    stream.seek(0)
+    tap = _Tap(stream, label)
+    try:
+        reader = _open(tap, raw_header)
+    except (pa.ArrowException, OSError):
+        raise NotFast("Arrow cannot read it") from None
+    if reader.schema.names != raw_header:
+        raise NotFast("Arrow reads the header differently")
+    columns = [name.strip() for name in raw_header]
+    check_columns(columns)
+    blocks = _Blocks(reader, dict(zip(columns, raw_header, strict=True)), tap, progress)
+    _write_staging(staging, blocks)
+    tap.finish()
+    verified = tap.verified()
+    if verified is not None and verified != (raw_header, blocks.count):
+        raise NotFast("Python's csv module reads this file differently")
+    return ArrowStaged(
+        path=staging,
+        count=blocks.count,
+        organizations=blocks.keyer.organizations.spellings,
+        sha256=tap.digest.hexdigest(),
+        encoding=head.encoding,
+        bytes_read=tap.bytes_read,
+    )
+
+
+def _open(tap: _Tap, header: list[str]) -> pcsv.CSVStreamingReader:
+    return pcsv.open_csv(
+        pa.PythonFile(tap, mode="r"),
+        read_options=pcsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=READ_THREADS),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(header, _TEXT),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+class _Tap:
+    """The file as Arrow reads it: hashed and counted, and watched for what Arrow's CSV parser
+    reads differently from Python's csv module (quotes, lone carriage returns)."""
+
+    def __init__(self, stream: IO[bytes], label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.digest = hashlib.sha256()
+        self.bytes_read = 0
+        self.closed = False
+        self._cr_pending = False
+        self._lone_cr = False
+        self._check: threading.Thread | None = None
+        self._shape: list[Any] = []
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.digest.update(data)
+        self.bytes_read += len(data)
+        self._watch(data)
+        return data
+
+    def _watch(self, data: bytes) -> None:
+        if self._cr_pending and not data.startswith(b"\n"):
+            self._lone_cr = True
+        crs = data.count(b"\r")
+        if crs:
+            self._cr_pending = data.endswith(b"\r")
+            if crs - data.count(b"\r\n") - self._cr_pending:
+                self._lone_cr = True
+        else:
+            self._cr_pending = False
+        if self._check is None and b'"' in data:
+            # Quoted cells: Arrow accepts text after a closing quote, which Python's csv module
+            # (strict) refuses. Python reads the file alongside, and both must agree.
+            self._check = threading.Thread(target=self._python_shape, daemon=True)
+            self._check.start()
+
+    def _python_shape(self) -> None:
+        with Path(self.stream.name).open("rb") as again:
+            self._shape.append(csv_shape(InputFile(again, encoding=None, label=self.label)))
+
+    def finish(self) -> None:
+        if self._cr_pending:
+            self._lone_cr = True
+        if self._lone_cr:
+            raise NotFast("a carriage return that does not end a line")
+
+    def verified(self) -> tuple[list[str], int] | None:
+        """How Python's csv module reads the file, if it had to be asked; NotFast if it refuses."""
+        if self._check is None:
+            return None
+        self._check.join()
+        shape = self._shape[0] if self._shape else None
+        if shape is None:
+            raise NotFast("Python's csv module refuses this file")
+        header, rows = shape
+        return header, rows
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class _Blocks:
+    """The staged blocks of the file, in order, as Arrow record batches of `_SCHEMA`."""
+
+    reader: pcsv.CSVStreamingReader
+    raw_names: dict[str, str]  # column -> the header's cell as written
+    tap: _Tap
+    progress: Callable[[int, int], None] | None
+    count: int = 0
+    keyer: RowKeyer = field(default_factory=lambda: RowKeyer(postgres=False))
+    validate: RowValidator = field(default_factory=RowValidator)
+    _dates: dict[str, str | None] = field(default_factory=dict)
+    _keys: list[pa.Array] = field(default_factory=list)  # every row's key, kept for `repeats`
+    _numbers: list[pa.Array] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self.reader:
+                for staged in self._stage(batch):
+                    self._numbers.append(staged.column(0))
+                    self._keys.append(staged.column(2))
+                    yield staged
+                if self.progress is not None:
+                    self.progress(self.count, self.tap.bytes_read)
+        except pa.ArrowException:
+            raise NotFast("Arrow cannot parse it") from None
+
+    def repeats(self) -> pa.RecordBatch:
+        """The rows whose key an earlier row has, each with the key's first row (as
+        `import_staging._FIND_REPEATS` finds them), by one hash table over the keys."""
+        keys = pa.chunked_array(self._keys, _TEXT)
+        numbers = pa.chunked_array(self._numbers, pa.int64()).to_numpy()
+        self._keys, self._numbers = [], []
+        if len(numbers) and np.any(np.diff(numbers) < 0):  # rows staged out of file order
+            order = np.argsort(numbers, kind="stable")
+            keys, numbers = keys.take(pa.array(order)), numbers[order]
+        # One hash table numbers the keys in order of their first row; a row opens a group where
+        # its number exceeds every earlier row's.
+        encoded = pc.dictionary_encode(keys)
+        del keys
+        if not encoded.num_chunks or len(encoded.chunk(0).dictionary) == len(numbers):
+            groups = np.zeros(0, np.int64)
+        else:
+            groups = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
+        del encoded
+        seen = np.maximum.accumulate(groups) if len(groups) else groups
+        opens = np.ones(len(groups), bool)
+        opens[1:] = groups[1:] > seen[:-1]
+        first_rows = numbers[: len(groups)][opens]
+        repeated = np.flatnonzero(~opens)
+        return pa.record_batch(
+            [pa.array(numbers[repeated]), pa.array(first_rows[groups[repeated]])],
+            names=["row_no", "first_row"],
+        )
+
+    def _cells(self, batch: pa.RecordBatch, column: str) -> pa.Array | None:
+        raw = self.raw_names.get(column)
+        return None if raw is None else batch.column(raw)
+
+    def _stage(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        first = self.count + 1
+        self.count += batch.num_rows
+        if not batch.num_rows:
+            return
+        plain = None
+        for column in COLUMNS:
+            cells = self._cells(batch, column)
+            if cells is not None:
+                printable = pc.match_substring_regex(cells, _PRINTABLE_ASCII)
+                plain = printable if plain is None else pc.and_(plain, printable)
+        assert plain is not None  # the header has a name column
+        if pc.all(plain).as_py():
+            yield self._plain(batch, np.arange(first, first + batch.num_rows))
+            return
+        numbers = np.arange(first, first + batch.num_rows)
+        mask = plain.to_numpy(zero_copy_only=False)
+        if mask.any():
+            yield self._plain(batch.filter(plain), numbers[mask])
+        yield self._by_row(batch.filter(pc.invert(plain)), numbers[~mask])
+
+    def _by_row(self, batch: pa.RecordBatch, numbers: np.ndarray) -> pa.RecordBatch:
+        """Rows with other than printable ASCII: the row-by-row validator and keyer."""
+        staged = []
+        for row_no, cells in zip(numbers.tolist(), batch.to_pylist(), strict=True):
+            raw = {column: cells[name] for column, name in self.raw_names.items()}
+            try:
+                row = self.validate(0, raw)
+            except BadInput:
+                raise NotFast("a row the row-by-row reader must report") from None
+            staged.append(self.keyer.values(row_no, row))
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(values, type=f.type)
+                for values, f in zip(zip(*staged, strict=True), _SCHEMA, strict=True)
+            ],
+            schema=_SCHEMA,
+        )
+
+    def _plain(self, batch: pa.RecordBatch, numbers: np.ndarray) -> pa.RecordBatch:
+        """Printable-ASCII rows, as `RowValidator` and `RowKeyer` would stage them."""
+        name = _display(self._cells(batch, "name"))
+        if name is None or name.null_count:
+            raise NotFast("a name is missing")
+        title = _display(self._cells(batch, "title"))
+        organization = _display(self._cells(batch, "organization"))
+        if title is not None:
+            titled = title.is_valid()
+            orphans = titled if organization is None else pc.and_(titled, organization.is_null())
+            if pc.any(orphans).as_py():
+                raise NotFast("a title without an organization")
+        key = _name_keys(name)
+        parts = pc.extract_regex(key, _TOKENS)
+        head, tail = pc.struct_field(parts, "head"), pc.struct_field(parts, "tail")
+        columns = {
+            "row_no": pa.array(numbers, pa.int64()),
+            "name": name,
+            "name_key": key,
+            "last_key": pc.coalesce(tail, key),
+            "first_key": pc.coalesce(
+                pc.binary_join_element_wise(head, pc.utf8_slice_codeunits(tail, 0, 1), " "),
+                pc.utf8_slice_codeunits(key, 0, 1),
+            ),
+            "title": title,
+            "organization": organization,
+            "org_key": None if organization is None else self._organization_keys(organization),
+            "signed_at": self._stamps(self._cells(batch, "signed_at")),
+            "position": _positions(self._cells(batch, "position")),
+            "status": _statuses(self._cells(batch, "status"), len(name)),
+        }
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.nulls(len(name), f.type) if columns[f.name] is None else columns[f.name]
+                for f in _SCHEMA
+            ],
+            schema=_SCHEMA,
+        )
+
+    def _organization_keys(self, organizations: pa.Array) -> pa.Array:
+        encoded = pc.dictionary_encode(organizations)
+        keys = [self.keyer.organizations.key(o) for o in encoded.dictionary.to_pylist()]
+        return pc.take(pa.array(keys, _TEXT), encoded.indices)
+
+    def _stamps(self, cells: pa.Array | None) -> pa.Array | None:
+        values = _text(cells)
+        if values is None:
+            return None
+        encoded = pc.dictionary_encode(pc.utf8_trim(values, " "))
+        stamps = [self._stamp(text) for text in encoded.dictionary.to_pylist()]
+        return pc.take(pa.array(stamps, _TEXT), encoded.indices)
+
+    def _stamp(self, text: str) -> str | None:
+        if text not in self._dates:
+            try:
+                self._dates[text] = self.keyer.stamp(self.validate.date(text))
+            except BadInput:
+                raise NotFast("a date the row-by-row reader must report") from None
+        return self._dates[text]
+
+
+def _text(cells: pa.Array | None) -> pa.Array | None:
+    """`import_reader._text` of printable-ASCII cells: the spreadsheet prefix taken off, and a
+    blank cell null."""
+    if cells is None:
+        return None
+    prefixed = pc.match_substring_regex(cells, _SPREADSHEET_PREFIX)
+    if pc.any(prefixed).as_py():
+        cells = pc.if_else(prefixed, pc.utf8_slice_codeunits(cells, 1), cells)
+    return pc.if_else(pc.match_substring_regex(cells, _BLANK), _NULL_TEXT, cells)
+
+
+def _display(cells: pa.Array | None) -> pa.Array | None:
+    """`clean_display_name` of printable-ASCII text: trimmed, and not too long."""
+    values = _text(cells)
+    if values is None:
+        return None
+    values = pc.utf8_trim(values, " ")
+    longest = pc.max(pc.utf8_length(values)).as_py()
+    if longest is not None and longest > MAX_NAME_LENGTH:
+        raise NotFast("a cell over the length limit")
+    return values
+
+
+def _name_keys(names: pa.Array) -> pa.Array:
+    """`names.name_key` of printable ASCII: case folded, spaces collapsed, confusables folded."""
+    keys = pc.replace_substring_regex(pc.ascii_lower(names), " {2,}", " ")
+    for code, folded in _lower_case_folds():
+        keys = pc.replace_substring(keys, chr(code), folded)
+    return keys
+
+
+def _lower_case_folds() -> list[tuple[int, str]]:
+    # After lowering, only these characters remain to fold; no folded text holds one of them, so
+    # replacing them one after the other is the same as translating them at once.
+    return [(code, folded) for code, folded in ascii_fold().items() if not chr(code).isupper()]
+
+
+def _positions(cells: pa.Array | None) -> pa.Array | None:
+    values = _text(cells)
+    if values is None:
+        return None
+    values = pc.utf8_trim(values, " ")
+    digits = pc.match_substring_regex(values, _WHOLE_NUMBER)
+    if pc.any(pc.and_(values.is_valid(), pc.invert(digits))).as_py():
+        raise NotFast("a position that is not a whole number")
+    numbers = pc.cast(values, pa.int64())
+    smallest = pc.min(numbers).as_py()
+    if smallest is not None and smallest < 1:
+        raise NotFast("a position below 1")
+    return numbers
+
+
+def _statuses(cells: pa.Array | None, rows: int) -> pa.Array:
+    if cells is None:
+        return pa.repeat(pa.scalar(STATUSES[0]), rows)
+    statuses = pc.if_else(pc.equal(cells, ""), pa.scalar(STATUSES[0]), cells)
+    if not pc.all(pc.is_in(statuses, pa.array(STATUSES))).as_py():
+        raise NotFast("a status the row-by-row reader must report")
+    return statuses
+
+
+def _write_staging(path: Path, blocks: _Blocks) -> None:
+    """Create the staging table in a new database file and load the blocks into it."""
+    database = adbc.AdbcDatabase(driver=adbc_driver_sqlite._driver_path(), uri=f"file:{path}")
+    try:
+        connection = adbc.AdbcConnection(database)
+        try:
+            for sql in (
+                "PRAGMA journal_mode = OFF",
+                "PRAGMA synchronous = OFF",
+                f"PRAGMA cache_size = -{STAGING_CACHE_KIB}",
+                *staging_tables_sql(temporary=False),
+            ):
+                _execute(connection, sql)
+            _ingest(connection, "import_rows", blocks, _SCHEMA)
+            repeats = blocks.repeats()
+            _ingest(connection, "import_repeats", [repeats], repeats.schema)
+        finally:
+            connection.close()
+    finally:
+        database.close()
+
+
+def _execute(connection: adbc.AdbcConnection, sql: str) -> None:
+    statement = adbc.AdbcStatement(connection)
+    try:
+        statement.set_sql_query(sql)
+        statement.execute_update()
+    finally:
+        statement.close()
+
+
+def _ingest(
+    connection: adbc.AdbcConnection,
+    table: str,
+    blocks: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+) -> None:
+    failure: list[BaseException] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from blocks
+        except Exception as exc:  # kept: the driver reports it only as a failed stream
+            failure.append(exc)
+            raise
+
+    statement = adbc.AdbcStatement(connection)
+    try:
+        statement.set_options(
+            **{
+                adbc.INGEST_OPTION_TARGET_TABLE: table,
+                adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_APPEND,
+            }
+        )
+        statement.bind_stream(pa.RecordBatchReader.from_batches(schema, batches()))
+        try:
+            statement.execute_update()
+        except Exception:
+            if failure:
+                raise failure[0] from None
+            raise
+    finally:
+        statement.close()
