@@ -18,6 +18,7 @@ import csv
 import ctypes
 import hashlib
 import io
+import queue
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -56,13 +57,9 @@ _SCHEMA = pa.schema(
         for column in STAGING_COLUMNS
     ]
 )
-_PRINTABLE_ASCII = r"^[ -~]*$"
 # `import_reader._text`: the spreadsheet-safety prefix of our CSV reports comes off again.
 _SPREADSHEET_PREFIX = r"^'[=+\-@\t\r]"
-_BLANK = r"^ *$"  # white space only, for printable ASCII
 _WHOLE_NUMBER = r"^[0-9]{1,18}$"
-# A key's first and last tokens (a key has single spaces, none at either end).
-_TOKENS = r"^(?P<head>[^ ]*) (?:.* )?(?P<tail>[^ ]*)$"
 _NULL_TEXT = pa.scalar(None, _TEXT)
 
 
@@ -330,7 +327,8 @@ class _Blocks:
         for column in COLUMNS:
             cells = self._cells(batch, column)
             if cells is not None:
-                printable = pc.match_substring_regex(cells, _PRINTABLE_ASCII)
+                # Printable ASCII only, or empty (which `ascii_is_printable` calls false).
+                printable = pc.or_(pc.ascii_is_printable(cells), pc.equal(cells, ""))
                 plain = printable if plain is None else pc.and_(plain, printable)
         assert plain is not None  # the header has a name column
         if pc.all(plain).as_py():
@@ -373,17 +371,13 @@ class _Blocks:
             if pc.any(orphans).as_py():
                 raise NotFast("a title without an organization")
         key = _name_keys(name)
-        parts = pc.extract_regex(key, _TOKENS)
-        head, tail = pc.struct_field(parts, "head"), pc.struct_field(parts, "tail")
+        last, first = _blocking_keys(key)
         columns = {
             "row_no": pa.array(numbers, pa.int64()),
             "name": name,
             "name_key": key,
-            "last_key": pc.coalesce(tail, key),
-            "first_key": pc.coalesce(
-                pc.binary_join_element_wise(head, pc.utf8_slice_codeunits(tail, 0, 1), " "),
-                pc.utf8_slice_codeunits(key, 0, 1),
-            ),
+            "last_key": last,
+            "first_key": first,
             "title": title,
             "organization": organization,
             "org_key": None if organization is None else self._organization_keys(organization),
@@ -408,7 +402,7 @@ class _Blocks:
         values = _text(cells)
         if values is None:
             return None
-        encoded = pc.dictionary_encode(pc.utf8_trim(values, " "))
+        encoded = pc.dictionary_encode(values)
         stamps = [self._stamp(text) for text in encoded.dictionary.to_pylist()]
         return pc.take(pa.array(stamps, _TEXT), encoded.indices)
 
@@ -422,14 +416,15 @@ class _Blocks:
 
 
 def _text(cells: pa.Array | None) -> pa.Array | None:
-    """`import_reader._text` of printable-ASCII cells: the spreadsheet prefix taken off, and a
-    blank cell null."""
+    """`import_reader._text` of printable-ASCII cells, trimmed as every use of it trims them:
+    the spreadsheet prefix taken off, spaces at either end too, and a blank cell null."""
     if cells is None:
         return None
-    prefixed = pc.match_substring_regex(cells, _SPREADSHEET_PREFIX)
-    if pc.any(prefixed).as_py():
+    if pc.any(pc.starts_with(cells, "'")).as_py():
+        prefixed = pc.match_substring_regex(cells, _SPREADSHEET_PREFIX)
         cells = pc.if_else(prefixed, pc.utf8_slice_codeunits(cells, 1), cells)
-    return pc.if_else(pc.match_substring_regex(cells, _BLANK), _NULL_TEXT, cells)
+    trimmed = pc.ascii_trim(cells, " ")
+    return pc.if_else(pc.equal(trimmed, ""), _NULL_TEXT, trimmed)
 
 
 def _display(cells: pa.Array | None) -> pa.Array | None:
@@ -437,8 +432,7 @@ def _display(cells: pa.Array | None) -> pa.Array | None:
     values = _text(cells)
     if values is None:
         return None
-    values = pc.utf8_trim(values, " ")
-    longest = pc.max(pc.utf8_length(values)).as_py()
+    longest = pc.max(pc.binary_length(values)).as_py()
     if longest is not None and longest > MAX_NAME_LENGTH:
         raise NotFast("a cell over the length limit")
     return values
@@ -446,10 +440,33 @@ def _display(cells: pa.Array | None) -> pa.Array | None:
 
 def _name_keys(names: pa.Array) -> pa.Array:
     """`names.name_key` of printable ASCII: case folded, spaces collapsed, confusables folded."""
-    keys = pc.replace_substring_regex(pc.ascii_lower(names), " {2,}", " ")
+    keys = pc.ascii_lower(names)
+    # The bytes behind the keys (they may reach past the keys themselves): a character they
+    # lack needs no pass. Folded text holds no character that folds, so one look serves all.
+    data = keys.buffers()[2]
+    present = b"" if data is None else data.to_pybytes()
+    if b"  " in present:
+        keys = pc.replace_substring_regex(keys, " {2,}", " ")
     for code, folded in _lower_case_folds():
-        keys = pc.replace_substring(keys, chr(code), folded)
+        if chr(code).encode() in present:
+            keys = pc.replace_substring(keys, chr(code), folded)
     return keys
+
+
+def _blocking_keys(keys: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """`names.blocking_keys` of printable-ASCII keys: the last token, and the first token with
+    the last token's initial (a one-token key: the key, and its initial)."""
+    tokens = pc.split_pattern(keys, " ")
+    ends = tokens.offsets.to_numpy()
+    words = tokens.values
+    last = words.take(pa.array(ends[1:] - 1))
+    initial = pc.utf8_slice_codeunits(last, 0, 1)
+    first = pc.if_else(
+        pa.array(np.diff(ends) > 1),
+        pc.binary_join_element_wise(words.take(pa.array(ends[:-1])), initial, " "),
+        initial,
+    )
+    return last, first
 
 
 def _lower_case_folds() -> list[tuple[int, str]]:
@@ -462,7 +479,6 @@ def _positions(cells: pa.Array | None) -> pa.Array | None:
     values = _text(cells)
     if values is None:
         return None
-    values = pc.utf8_trim(values, " ")
     digits = pc.match_substring_regex(values, _WHOLE_NUMBER)
     if pc.any(pc.and_(values.is_valid(), pc.invert(digits))).as_py():
         raise NotFast("a position that is not a whole number")
@@ -495,13 +511,56 @@ def _write_staging(path: Path, blocks: _Blocks) -> None:
                 *staging_tables_sql(temporary=False),
             ):
                 _execute(connection, sql)
-            _ingest(connection, "import_rows", blocks, _SCHEMA)
+            _ingest(connection, "import_rows", _ahead(blocks), _SCHEMA)
             repeats = blocks.repeats()
             _ingest(connection, "import_repeats", [repeats], repeats.schema)
         finally:
             connection.close()
     finally:
         database.close()
+
+
+def _ahead(batches: Iterable[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The batches, made by a thread of their own up to `depth` ahead of their use. Arrow's
+    kernels and the driver's inserts both let go of the GIL, so making and writing overlap."""
+    made: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def offer(item: Any) -> bool:
+        """Queue the item unless the consumer has stopped; whether it was queued."""
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(end)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(_Failed(exc))
+
+    maker = threading.Thread(target=make, name="import-batches", daemon=True)
+    maker.start()
+    try:
+        while (item := made.get()) is not end:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        maker.join()
+
+
+@dataclass
+class _Failed:
+    error: BaseException
 
 
 def _execute(connection: adbc.AdbcConnection, sql: str) -> None:

@@ -6,6 +6,7 @@ A handful of SQL statements read the staging table `import_rows` and its repeate
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from sqlalchemy import Connection, Table, text
 
 from tracker.db.models import Base
 from tracker.domain.matching import likeness
-from tracker.services.import_staging import temporary_suffix
+from tracker.services.import_staging import SQLITE_CACHE_KIB, temporary_suffix
 
 REBUILD_INDEXES_FROM = 50_000
+SORT_RUN_KIB = 4 * 1024
+SORT_THREADS = min(4, os.cpu_count() or 1)
 PEOPLE, ROLES, SIGNATURES = (
     Base.metadata.tables[name] for name in ("people", "roles", "signatures")
 )
@@ -45,13 +48,17 @@ _CREATE_PEOPLE = (
     "CREATE TEMPORARY TABLE import_people (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)"
     "{suffix}"
 )
-_MATCH_PEOPLE = (
-    "INSERT INTO import_people (row_no, person_id) "
-    "SELECT r.row_no, coalesce("
-    "(SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
-    "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
+_NEW_PERSON = (
     ":max_before + coalesce("
-    "(SELECT x.first_row FROM import_repeats x WHERE x.row_no = r.row_no), r.row_no)) "
+    "(SELECT x.first_row FROM import_repeats x WHERE x.row_no = r.row_no), r.row_no)"
+)
+_KNOWN_OR_NEW_PERSON = (
+    "coalesce((SELECT min(p.id) FROM people p WHERE p.name_key = r.name_key), "
+    "(SELECT min(a.person_id) FROM aliases a WHERE a.alias_key = r.name_key), "
+    f"{_NEW_PERSON})"
+)
+_MATCH_PEOPLE = (
+    "INSERT INTO import_people (row_no, person_id) SELECT r.row_no, {person} "
     "FROM import_rows r ORDER BY r.row_no"
 )
 _ADD_PEOPLE = (
@@ -128,8 +135,23 @@ def _indexes_rebuilt_after(connection: Connection, table: Table, staged: int) ->
     for index in indexes:
         index.drop(connection)
     yield
-    for index in indexes:
-        index.create(connection)
+    with _parallel_sorts(connection):
+        for index in indexes:
+            index.create(connection)
+
+
+@contextmanager
+def _parallel_sorts(connection: Connection) -> Iterator[None]:
+    """SQLite sorts a new index's entries in runs as large as the page cache; with worker threads
+    it sorts each run in the background while it reads on, and merges the runs at the end.
+    Small runs on every core build a large index about twice as fast as one run in memory."""
+    connection.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
+    connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SORT_RUN_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+        connection.exec_driver_sql("PRAGMA threads = 0")
 
 
 def resolve(
@@ -152,7 +174,9 @@ def resolve(
         run("ANALYZE import_rows")
     max_before = _largest_person_id(connection)
     run(_CREATE_PEOPLE.format(suffix=temporary_suffix(connection)))
-    run(_MATCH_PEOPLE, max_before=max_before)
+    anyone = connection.execute(text("SELECT EXISTS (SELECT 1 FROM people)")).scalar_one()
+    person = _KNOWN_OR_NEW_PERSON if anyone else _NEW_PERSON  # nobody to match yet: all new
+    run(_MATCH_PEOPLE.format(person=person), max_before=max_before)
     with _indexes_rebuilt_after(connection, PEOPLE, staged):
         summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
     if postgres and summary.new_people:
