@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.conftest import PG_URL, fresh_pg_schema
 from tracker.db import migrations
-from tracker.db.engine import make_engine
+from tracker.db.engine import PAGE_SIZE, make_engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -83,6 +83,7 @@ def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
     with pytest.raises(IntegrityError, match="FOREIGN KEY"), engine.begin() as connection:
         connection.execute(
             text(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from tracker.errors import BadInput
 
 BUSY_TIMEOUT_MS = 30_000
+PAGE_SIZE = 16_384
 READONLY = "tracker_readonly"
 # Execution option: {schema: path} of SQLite database files to attach as the transaction begins
 # (SQLite attaches only outside a transaction). They are detached when the connection goes back
@@ -88,6 +89,10 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            # A new file gets 16 KiB pages (SQLite's default is 4 KiB): bulk loads, index
+            # builds and the reports' scans do a quarter fewer page operations. The pragma must
+            # come before WAL mode writes the file's first page; an existing file ignores it.
+            cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             if not in_memory:
                 (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
                 if mode.lower() != "wal":
