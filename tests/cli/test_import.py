@@ -320,3 +320,46 @@ def test_people_added_after_an_import_get_fresh_ids(letter: Tracker, tmp_path: P
         "Dee Quist",
         "Known Person",
     ]
+
+
+def test_columnar_and_row_by_row_imports_agree(
+    letter: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same CSV file, read in columns into one letter and row by row (an explicit encoding
+    sends it there) into another: every row is the same person with the same signature, and the
+    second import adds no person, organization or role."""
+    from tracker.services import import_arrow
+
+    columnar = []
+    real = import_arrow.stage_csv
+    monkeypatch.setattr(
+        import_arrow, "stage_csv", lambda *a, **k: columnar.append(1) or real(*a, **k)
+    )
+    letter.ok("letter", "add", "again", "--title", "Again", "--addressed-to", "Council")
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,title,organization,signed_at,position,status\n"
+        "Ana Lima,Engineer,Acme Labs,2024-02-01,1,\n"
+        '"Okafor, Ben",,,2024-02-02T10:00:00Z,,confirmed\n'
+        "José  Ávila,Writer,ACME LABS,,3,reported\nana lima,Researcher,Acme Labs,,,\n"
+        "MILLA 01,,,,,\n'=Zed,Analyst,Zeta Group,2024-02-03,7,\n"
+    )
+    assert "6 rows read, 5 added, 1 already present" in _import(letter, path).stdout
+    assert columnar == [1]
+    tables = ("people", "organizations", "roles")
+    counts = [letter.scalar(f"SELECT count(*) FROM {table}") for table in tables]
+    result = letter(
+        "signatory", "import", str(path), "--letter", "again", "--source", "list",
+        "--encoding", "utf-8",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert columnar == [1]  # the second import read the file row by row
+    assert [letter.scalar(f"SELECT count(*) FROM {table}") for table in tables] == counts
+
+    def signatures(slug: str) -> list[dict[str, object]]:
+        rows = json.loads(letter.ok("signatory", "list", slug, "-f", "json"))
+        return [{k: v for k, v in row.items() if k not in ("id", "letter")} for row in rows]
+
+    assert signatures("again") == signatures("petition")
+    names = ["Ana Lima", "José  Ávila", "=Zed", "MILLA 01", "Okafor, Ben"]  # positions first
+    assert [row["name"] for row in signatures("petition")] == names

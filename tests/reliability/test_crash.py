@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,34 @@ def _write_list(path: Path) -> None:
             out.write(f"Person {i:06d} Crashtest,Engineer,Org {i % 97},2024-03-01\n")
 
 
+def _kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool], what: str) -> None:
+    """SIGKILL the process as soon as `ready()` holds (polled), failing if it ends first."""
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert process.poll() is None, f"the import finished before {what}"
+        assert time.monotonic() < deadline, f"never saw {what}"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def _size(pattern: str, folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.glob(pattern) if path.is_file())
+
+
 @pytest.mark.slow
 def test_sigkill_during_an_import(sqlite_tracker: Tracker, tmp_path: Path) -> None:
+    """Killed while it stages the file (a staging file in the temporary folder grows), then
+    while it writes (the database's write-ahead log grows): nothing of either import remains,
+    and the next import succeeds."""
     tracker = sqlite_tracker
     tracker.ok("seed")
     listing = tmp_path / "big.csv"
     _write_list(listing)
     before = tracker.scalar("SELECT count(*) FROM signatures")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    environment = {**os.environ, "TMPDIR": str(scratch)}
     command = [
         sys.executable,
         "-m",
@@ -44,18 +67,25 @@ def test_sigkill_during_an_import(sqlite_tracker: Tracker, tmp_path: Path) -> No
         "--source",
         "seed-003",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4.0)  # well inside the import: reading, staging or resolving
-    assert process.poll() is None, "the import finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    database = tracker.url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert tracker.scalar("SELECT count(*) FROM signatures") == before
-    assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE 'Person %'") == 0
-    assert tracker.scalar("SELECT count(*) FROM history WHERE action = 'import'") == 0
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    database = Path(tracker.url.removeprefix("sqlite:///"))
+    moments = {
+        "the staging file grew": lambda: _size("tracker-import-*/staging.db", scratch) > 2**20,
+        "the write-ahead log grew": lambda: (
+            _size(database.name + "-wal", database.parent) > 4 * 2**20
+        ),
+    }
+    for what, ready in moments.items():
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+        )
+        _kill_when(process, ready, what)
+        with sqlite3.connect(database) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        connection.close()
+        assert tracker.scalar("SELECT count(*) FROM signatures") == before
+        assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE 'Person %'") == 0
+        assert tracker.scalar("SELECT count(*) FROM history WHERE action = 'import'") == 0
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
     assert done.returncode == 0, done.stderr
     assert f"{ROWS} rows read, {ROWS} added" in done.stdout
     assert tracker.scalar("SELECT count(*) FROM signatures") == before + ROWS

@@ -9,6 +9,7 @@ differently; it never stages a file the reference rejects.
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from tracker.errors import BadInput
 from tracker.services.import_arrow import NotFast, stage_csv
+from tracker.services.import_arrow_staging import write_staging_file
 from tracker.services.import_reader import InputFile, RowError, read_rows
 from tracker.services.import_staging import STAGING_COLUMNS, RowKeyer
 
@@ -88,7 +90,7 @@ def _reference(path: Path) -> Staged | None:
 def _columnar(path: Path, staging: Path) -> Staged:
     staging.unlink(missing_ok=True)
     with path.open("rb") as handle:
-        staged = stage_csv(handle, label=path.name, staging=staging)
+        staged = stage_csv(handle, label=path.name, write=partial(write_staging_file, staging))
     with sqlite3.connect(staging) as connection:
         rows = connection.execute(
             f"SELECT {', '.join(STAGING_COLUMNS)} FROM import_rows ORDER BY row_no"

@@ -1,9 +1,8 @@
-"""The fast way in for a CSV file on SQLite: read, checked and keyed in columns.
+"""The fast way in for a CSV file: read, checked and keyed in columns.
 
 Arrow's CSV reader parses the file in blocks. Each block's printable-ASCII cells (most cells of a
 real list) are checked and keyed with Arrow compute kernels, the other rows by the row-by-row
-validator and keyer; the ADBC SQLite driver writes the staged blocks into a staging database
-file, which the import's connection then attaches.
+validator and keyer; the staged blocks then go to a staging table (`import_arrow_staging`).
 
 The row-by-row reader (`import_reader`) stays the reference. This path takes a file only where
 it decides it exactly as that reader would. Anything else (a row that may be invalid, a ragged
@@ -18,7 +17,7 @@ import csv
 import hashlib
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from tracker.errors import BadInput
+from tracker.services.import_arrow_staging import lean_memory
 from tracker.services.import_columns import (
     STAGING_SCHEMA,
     TEXT,
@@ -48,7 +48,6 @@ from tracker.services.import_reader import (
     csv_shape,
 )
 from tracker.services.import_staging import RowKeyer
-from tracker.services.import_staging_file import lean_memory, write_staging_file
 
 # Arrow parses the file in blocks of this size (about 20,000 rows of a typical list), on the
 # thread that makes the staged batches; its own read-ahead threads would hold more blocks at
@@ -61,9 +60,8 @@ __all__ = ["ArrowStaged", "NotFast", "can_stage", "stage_csv"]
 
 @dataclass
 class ArrowStaged:
-    """What the fast path staged, in `path`."""
+    """What the fast path staged."""
 
-    path: Path
     count: int
     organizations: dict[str, str] | None
     sha256: str
@@ -82,23 +80,27 @@ def can_stage(stream: IO[bytes], *, fmt: str, encoding: str | None) -> bool:
         return False
 
 
+Write = Callable[[Iterable[pa.RecordBatch]], None]
+
+
 def stage_csv(
     stream: IO[bytes],
     *,
     label: str,
-    staging: Path,
+    write: Write,
     progress: Callable[[int, int], None] | None = None,
 ) -> ArrowStaged:
-    """Stage a CSV file into a new SQLite database at `staging`; `NotFast` if it can't."""
+    """Stage a CSV file: its staged batches go to `write` (`import_arrow_staging`); `NotFast`
+    if the file needs the row-by-row reader."""
     with lean_memory():
-        return _stage_csv(stream, label=label, staging=staging, progress=progress)
+        return _stage_csv(stream, label=label, write=write, progress=progress)
 
 
 def _stage_csv(
     stream: IO[bytes],
     *,
     label: str,
-    staging: Path,
+    write: Write,
     progress: Callable[[int, int], None] | None,
 ) -> ArrowStaged:
     stream.seek(0)
@@ -120,13 +122,12 @@ def _stage_csv(
     columns = [name.strip() for name in raw_header]
     check_columns(columns)
     blocks = _Blocks(reader, dict(zip(columns, raw_header, strict=True)), tap, progress)
-    write_staging_file(staging, blocks)
+    write(blocks)
     tap.finish()
     verified = tap.verified()
     if verified is not None and verified != (raw_header, blocks.count):
         raise NotFast("Python's csv module reads this file differently")
     return ArrowStaged(
-        path=staging,
         count=blocks.count,
         organizations=blocks.keyer.organizations.spellings,
         sha256=tap.digest.hexdigest(),

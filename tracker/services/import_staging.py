@@ -166,12 +166,9 @@ class Stager:
             self.flush()
 
     def finish(self) -> None:
-        """The last batch, then the repeated keys (found through an index on the keys)."""
+        """The last batch, then the repeated keys."""
         self.flush()
-        self.connection.exec_driver_sql(
-            "CREATE INDEX import_rows_key ON import_rows (name_key, row_no)"
-        )
-        self.connection.exec_driver_sql(_FIND_REPEATS)
+        finish_staging(self.connection)
 
     def flush(self) -> None:
         if not self.batch:
@@ -197,6 +194,13 @@ class Stager:
         if self.postgres:
             return
         drop_temporary_tables(self.connection, missing_ok=missing_ok)
+
+
+def finish_staging(connection: Connection) -> None:
+    """The repeated keys of a staging table in the import's connection (found through an index
+    on the keys)."""
+    connection.exec_driver_sql("CREATE INDEX import_rows_key ON import_rows (name_key, row_no)")
+    connection.exec_driver_sql(_FIND_REPEATS)
 
 
 def tune_sqlite_caches(connection: Connection, *, staging: str = "temp") -> None:

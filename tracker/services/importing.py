@@ -1,12 +1,13 @@
 """Bulk import of a signatory list: streamed, set-based, one transaction, idempotent.
 
 Rows are read, checked and keyed as they stream in, and loaded in batches into a staging table:
-a CSV file on SQLite in columns, by Arrow, into a staging database file that the import's
-connection attaches (`import_arrow`); anything else, or a file that path cannot decide, row by
-row (`import_reader`, `import_staging`; PostgreSQL: through COPY). Identity, new people,
-organizations, roles and signatures are then resolved by a handful of set-based SQL statements
-(`import_resolution`), so nothing loops over the rows twice in Python and memory stays flat as
-the input grows. The history records the import as one entry: file name, rows, checksum.
+a CSV file in columns, by Arrow (`import_arrow`; SQLite: into a staging database file that the
+import's connection attaches, PostgreSQL: through COPY); anything else, or a file that path
+cannot decide, row by row (`import_reader`, `import_staging`; PostgreSQL: through COPY).
+Identity, new people, organizations, roles and signatures are then resolved by a handful of
+set-based SQL statements (`import_resolution`), so nothing loops over the rows twice in Python
+and memory stays flat as the input grows. The history records the import as one entry: file
+name, rows, checksum.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +32,8 @@ from tracker.services.import_staging import (
     BATCH,
     Stager,
     drop_temporary_tables,
+    finish_staging,
+    staging_tables_sql,
     tune_sqlite_caches,
 )
 from tracker.services.letters import get_letter
@@ -95,7 +99,7 @@ def import_signatories(
     workdir: Path | None = None,
 ) -> ImportSummary:
     """Import a signatory list. With `workdir` (a scratch folder that outlives the unit of
-    work), a CSV file on SQLite is staged in columns there first."""
+    work), a CSV file is staged in columns (on SQLite, in a staging file there)."""
     started = time.perf_counter()
     if on_error not in ("abort", "skip"):
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
@@ -210,7 +214,7 @@ def _stage_row_by_row(
 
 
 def _columnar_possible(uow: UnitOfWork, stream: IO[bytes], fmt: str, encoding: str | None) -> bool:
-    if uow.dialect != "sqlite" or uow.session.in_transaction():
+    if uow.dialect == "sqlite" and uow.session.in_transaction():
         return False  # the staging file is attached as the import's transaction begins
     from tracker.services.import_arrow import can_stage
 
@@ -226,28 +230,47 @@ def _stage_in_columns(
     workdir: Path,
     progress: Progress | None,
 ) -> _Staged | None:
-    """Stage a CSV file in columns (`import_arrow`), then begin the import's transaction with the
-    staging file attached; None if the file needs the row-by-row reader."""
+    """Stage a CSV file in columns (`import_arrow`); None if the file needs the row-by-row
+    reader. SQLite: into a staging file, then the import's transaction begins with that file
+    attached. PostgreSQL: through COPY into the transaction's staging table, undone (to a
+    savepoint) if the file needs the row-by-row reader after all."""
     from tracker.services.import_arrow import NotFast, stage_csv
+    from tracker.services.import_arrow_staging import copy_batches, write_staging_file
 
-    with UnitOfWork(uow.engine, readonly=True) as check:  # a wrong letter or source fails fast
-        get_letter(uow=check, slug=slug)
-        get_source(uow=check, key=source_key)
-    staging = workdir / "staging.db"
-    staging.unlink(missing_ok=True)
-    try:
-        done = stage_csv(stream, label=label, staging=staging, progress=progress)
-    except NotFast:
+    if uow.dialect == "postgresql":
+        letter, source = get_letter(uow=uow, slug=slug), get_source(uow=uow, key=source_key)
+        try:
+            with uow.session.begin_nested():
+                connection = uow.session.connection()  # SAVEPOINT, as the connection is taken
+                for sql in staging_tables_sql(postgres=True):
+                    connection.exec_driver_sql(sql)
+                write = partial(copy_batches, connection)
+                done = stage_csv(stream, label=label, write=write, progress=progress)
+                finish_staging(connection)
+        except NotFast:
+            return None
+    else:
+        with UnitOfWork(uow.engine, readonly=True) as check:  # a wrong letter or source fails fast
+            get_letter(uow=check, slug=slug)
+            get_source(uow=check, key=source_key)
+        staging = workdir / "staging.db"
         staging.unlink(missing_ok=True)
-        return None
-    attach: dict[str, Any] = {ATTACH: {STAGING_SCHEMA: done.path}}
-    connection = uow.session.connection(execution_options=attach)
-    tune_sqlite_caches(connection, staging=STAGING_SCHEMA)
-    drop_temporary_tables(connection, missing_ok=True)  # left by an import that failed here
+        try:
+            done = stage_csv(
+                stream, label=label, write=partial(write_staging_file, staging), progress=progress
+            )
+        except NotFast:
+            staging.unlink(missing_ok=True)
+            return None
+        attach: dict[str, Any] = {ATTACH: {STAGING_SCHEMA: staging}}
+        connection = uow.session.connection(execution_options=attach)
+        tune_sqlite_caches(connection, staging=STAGING_SCHEMA)
+        drop_temporary_tables(connection, missing_ok=True)  # left by an import that failed here
+        letter, source = get_letter(uow=uow, slug=slug), get_source(uow=uow, key=source_key)
     return _Staged(
         connection=connection,
-        letter_id=get_letter(uow=uow, slug=slug).id,
-        source_id=get_source(uow=uow, key=source_key).id,
+        letter_id=letter.id,
+        source_id=source.id,
         count=done.count,
         organizations=done.organizations,
         sha256=done.sha256,

@@ -1,8 +1,11 @@
-"""The staging database file of the columnar import path, written by the ADBC SQLite driver.
+"""Where the columnar import path puts its staged batches.
 
-Staged batches go in as a thread of their own makes them (`_ahead`), then the rows that repeat an
+SQLite: a staging database file, written by the ADBC SQLite driver; then the rows that repeat an
 earlier row's key are found (`repeats`) and stored beside them. The import's connection attaches
 the finished file; the driver's own copy of SQLite never opens the import's database.
+PostgreSQL: the import's own temporary staging table, through COPY, as CSV that Arrow's writer
+makes; the database finds the repeated keys (`import_staging.finish_staging`).
+Either way a thread of its own makes the batches while they are written (`_ahead`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import adbc_driver_sqlite
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+from sqlalchemy import Connection
 
 from tracker.db.engine import PAGE_SIZE
 from tracker.services.import_columns import STAGING_SCHEMA
-from tracker.services.import_staging import staging_tables_sql
+from tracker.services.import_staging import STAGING_COLUMNS, staging_tables_sql
 
 STAGING_CACHE_KIB = 8 * 1024
 REPEAT_PARTS = 4  # the keys are deduplicated in this many parts (see `repeats`)
@@ -55,6 +60,20 @@ def write_staging_file(path: Path, batches: Iterable[pa.RecordBatch]) -> None:
             connection.close()
     finally:
         database.close()
+
+
+def copy_batches(connection: Connection, batches: Iterable[pa.RecordBatch]) -> None:
+    """PostgreSQL: the batches into the temporary staging table through COPY. Arrow's CSV writer
+    leaves a null cell empty and quotes an empty text, as COPY's CSV format reads them."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    options = pcsv.WriteOptions(include_header=False)
+    sql = f"COPY import_rows ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for batch in _ahead(batches):
+            sink = pa.BufferOutputStream()
+            pcsv.write_csv(batch, sink, write_options=options)
+            copy.write(sink.getvalue().to_pybytes())
 
 
 def _ahead(batches: Iterable[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
