@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Tracker
+from tests.conftest import Tracker, service_engine
 from tracker.services import import_staging
 
 SLUG = "openai-board-2023"
@@ -363,3 +363,30 @@ def test_columnar_and_row_by_row_imports_agree(
     assert signatures("again") == signatures("petition")
     names = ["Ana Lima", "José  Ávila", "=Zed", "MILLA 01", "Okafor, Ben"]  # positions first
     assert [row["name"] for row in signatures("petition")] == names
+
+
+def test_one_engine_imports_again_and_again(tmp_path: Path) -> None:
+    """The staging file is attached as the import's transaction begins and detached when its
+    connection goes back to the pool: the pooled connection takes the next import as well."""
+    from tracker.db.uow import UnitOfWork
+    from tracker.services.importing import STAGING_SCHEMA, import_signatories
+
+    engine = service_engine(tmp_path / "one.db", source="list", letters=("petition",))
+    path = tmp_path / "list.csv"
+    path.write_text("name\nAna Lima\nBen Okafor\n")
+    added = []
+    for round_ in range(3):
+        scratch = tmp_path / f"scratch-{round_}"
+        scratch.mkdir()
+        with UnitOfWork(engine) as uow, path.open("rb") as handle:
+            summary = import_signatories(
+                uow=uow, slug="petition", source_key="list", stream=handle, label=path.name,
+                workdir=scratch,
+            )  # fmt: skip
+            uow.commit()
+        added.append(summary.added)
+    with engine.connect() as connection:
+        schemas = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")]
+    engine.dispose()
+    assert added == [2, 0, 0]
+    assert STAGING_SCHEMA not in schemas
