@@ -58,7 +58,7 @@ def main() -> None:
             text=True,
             check=True,
         ).stderr
-    heavy = [name for name in ("pandas", "matplotlib") if f" {name}\n" in imports]
+    heavy = [name for name in ("pandas", "matplotlib", "pyarrow") if f" {name}\n" in imports]
     print(f"bare typer --help        {bare * 1000:7.1f} ms (median of {runs})")
     print(f"tracker --help           {helped * 1000:7.1f} ms  ratio {helped / bare:.2f}x")
     print(f"tracker signatory add    {added * 1000:7.1f} ms  ratio {added / bare:.2f}x")

@@ -121,3 +121,28 @@ def test_json_of_letter_list(seeded: Tracker) -> None:
     assert letter["slug"] == "openai-board-2023"
     assert letter["population"] == 770
     assert letter["named_signatories"] == 12
+
+
+def test_everyday_commands_import_no_heavy_library(tmp_path: Path) -> None:
+    """`signatory add` and `signatory list` start without pandas, matplotlib or pyarrow (only
+    reports and bulk imports load them): a real process, its imports listed by Python."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'light.db'}"
+    tracker = Tracker(url)
+    tracker.ok("init")
+    tracker.ok("seed")
+    for command in (
+        ["signatory", "add", "Ana Lima", "--letter", "openai-board-2023", "--source", "seed-003"],
+        ["signatory", "list", "openai-board-2023"],
+    ):
+        imports = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "tracker", "--db", url, *command],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in imports.splitlines()}
+        assert loaded, "no import list"
+        assert not {"pandas", "matplotlib", "pyarrow"} & loaded, command
