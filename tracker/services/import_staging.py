@@ -203,12 +203,12 @@ def finish_staging(connection: Connection) -> None:
     connection.exec_driver_sql(_FIND_REPEATS)
 
 
-def tune_sqlite_caches(connection: Connection, *, staging: str = "temp") -> None:
-    """Bigger page caches for the import's connection, for the database and for the one that
-    holds the staging tables (temporary, or an attached staging file): index inserts and
-    lookups stay in memory."""
+def tune_sqlite_caches(connection: Connection, *, attached: str | None = None) -> None:
+    """Bigger page caches for the import's connection: for the database, for the temporary
+    tables, and for an attached staging file if there is one."""
     connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
-    connection.exec_driver_sql(f"PRAGMA {staging}.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
+    for schema in ("temp", attached) if attached else ("temp",):
+        connection.exec_driver_sql(f"PRAGMA {schema}.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
 
 
 def drop_temporary_tables(connection: Connection, *, missing_ok: bool = False) -> None:

@@ -98,15 +98,16 @@ def import_signatories(
     progress: Progress | None = None,
     workdir: Path | None = None,
 ) -> ImportSummary:
-    """Import a signatory list. With `workdir` (a scratch folder that outlives the unit of
-    work), a CSV file is staged in columns (on SQLite, in a staging file there)."""
+    """Import a signatory list. A CSV file is staged in columns where it can be: on PostgreSQL,
+    and on SQLite given `workdir` (a scratch folder that outlives the unit of work, for the
+    staging file)."""
     started = time.perf_counter()
     if on_error not in ("abort", "skip"):
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
     reader = InputFile(stream, encoding=encoding, label=label)
     chosen = sniff_format(reader, label) if fmt == "auto" else fmt
     staged = None
-    if workdir is not None and _columnar_possible(uow, stream, chosen, encoding):
+    if _columnar_possible(uow, stream, chosen, encoding, workdir):
         staged = _stage_in_columns(uow, slug, source_key, stream, label, workdir, progress)
         if staged is None:  # the file needs the row-by-row reader after all
             stream.seek(0)
@@ -213,9 +214,11 @@ def _stage_row_by_row(
     )
 
 
-def _columnar_possible(uow: UnitOfWork, stream: IO[bytes], fmt: str, encoding: str | None) -> bool:
-    if uow.dialect == "sqlite" and uow.session.in_transaction():
-        return False  # the staging file is attached as the import's transaction begins
+def _columnar_possible(
+    uow: UnitOfWork, stream: IO[bytes], fmt: str, encoding: str | None, workdir: Path | None
+) -> bool:
+    if uow.dialect == "sqlite" and (workdir is None or uow.session.in_transaction()):
+        return False  # a staging file, attached as the import's transaction begins
     from tracker.services.import_arrow import can_stage
 
     return can_stage(stream, fmt=fmt, encoding=encoding)
@@ -227,7 +230,7 @@ def _stage_in_columns(
     source_key: str,
     stream: IO[bytes],
     label: str,
-    workdir: Path,
+    workdir: Path | None,
     progress: Progress | None,
 ) -> _Staged | None:
     """Stage a CSV file in columns (`import_arrow`); None if the file needs the row-by-row
@@ -253,6 +256,7 @@ def _stage_in_columns(
         with UnitOfWork(uow.engine, readonly=True) as check:  # a wrong letter or source fails fast
             get_letter(uow=check, slug=slug)
             get_source(uow=check, key=source_key)
+        assert workdir is not None  # see _columnar_possible
         staging = workdir / "staging.db"
         staging.unlink(missing_ok=True)
         try:
@@ -264,7 +268,7 @@ def _stage_in_columns(
             return None
         attach: dict[str, Any] = {ATTACH: {STAGING_SCHEMA: staging}}
         connection = uow.session.connection(execution_options=attach)
-        tune_sqlite_caches(connection, staging=STAGING_SCHEMA)
+        tune_sqlite_caches(connection, attached=STAGING_SCHEMA)
         drop_temporary_tables(connection, missing_ok=True)  # left by an import that failed here
         letter, source = get_letter(uow=uow, slug=slug), get_source(uow=uow, key=source_key)
     return _Staged(
