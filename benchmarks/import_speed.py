@@ -183,28 +183,22 @@ def main() -> None:
         size = csv_path.stat().st_size / 2**20
         print(f"{args.rows} rows, {size:.0f} MiB of CSV, median of {args.runs} runs")
         rounds = [sqlite_round(folder, csv_path, run) for run in range(args.runs)]
-        floor = statistics.median(r[0] for r in rounds)
-        schema = statistics.median(r[1] for r in rounds)
-        ours = statistics.median(r[2] for r in rounds)
-        rss = max(r[3] for r in rounds)
-        print(f"sqlite3 .import          {floor:6.2f} s")
-        print(f"sqlite3, the same writes {schema:6.2f} s  {schema / floor:.2f}x")
-        print(
-            f"tracker import (SQLite)  {ours:6.2f} s  {ours / floor:.2f}x  "
-            f"({ours / schema:.2f}x the same writes)  peak {rss:.0f} MiB"
-        )
+        report(rounds, ["sqlite3 .import", "sqlite3, the same writes", "tracker import (SQLite)"])
         if args.postgres:
             rounds = [postgres_round(args.postgres, csv_path, folder) for _ in range(args.runs)]
-            floor = statistics.median(r[0] for r in rounds)
-            schema = statistics.median(r[1] for r in rounds)
-            ours = statistics.median(r[2] for r in rounds)
-            rss = max(r[3] for r in rounds)
-            print(f"psql \\copy                {floor:6.2f} s")
-            print(f"psql, the same writes     {schema:6.2f} s  {schema / floor:.2f}x")
-            print(
-                f"tracker import (PG)       {ours:6.2f} s  {ours / floor:.2f}x  "
-                f"({ours / schema:.2f}x the same writes)  peak {rss:.0f} MiB"
-            )
+            report(rounds, ["psql \\copy", "psql, the same writes", "tracker import (PG)"])
+
+
+def report(rounds: list[tuple[float, float, float, float]], labels: list[str]) -> None:
+    """Medians of the floor, of the same writes and of the import, as ratios; the peak RSS."""
+    floor, schema, ours = (statistics.median(r[i] for r in rounds) for i in range(3))
+    rss = max(r[3] for r in rounds)
+    print(f"{labels[0]:26s}{floor:6.2f} s")
+    print(f"{labels[1]:26s}{schema:6.2f} s  {schema / floor:.2f}x")
+    print(
+        f"{labels[2]:26s}{ours:6.2f} s  {ours / floor:.2f}x  "
+        f"({ours / schema:.2f}x the same writes)  peak {rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ from tracker.services.import_reader import (
     check_columns,
     csv_shape,
 )
-from tracker.services.import_staging import RowKeyer
+from tracker.services.import_staging import Reading, RowKeyer
 
 # Arrow parses the file in blocks of this size (about 20,000 rows of a typical list), on the
 # thread that makes the staged batches; its own read-ahead threads would hold more blocks at
@@ -55,18 +55,7 @@ from tracker.services.import_staging import RowKeyer
 # 4 MiB a 1,000,000-row import peaked 12 MiB higher, at 8 MiB 58 MiB higher.
 BLOCK_BYTES = 1 << 20
 
-__all__ = ["ArrowStaged", "NotFast", "can_stage", "stage_csv"]
-
-
-@dataclass
-class ArrowStaged:
-    """What the fast path staged."""
-
-    count: int
-    organizations: dict[str, str] | None
-    sha256: str
-    encoding: str
-    bytes_read: int
+__all__ = ["NotFast", "can_stage", "stage_csv"]
 
 
 def can_stage(stream: IO[bytes], *, fmt: str, encoding: str | None) -> bool:
@@ -89,7 +78,7 @@ def stage_csv(
     label: str,
     write: Write,
     progress: Callable[[int, int], None] | None = None,
-) -> ArrowStaged:
+) -> Reading:
     """Stage a CSV file: its staged batches go to `write` (`import_arrow_staging`); `NotFast`
     if the file needs the row-by-row reader."""
     with lean_memory():
@@ -102,7 +91,7 @@ def _stage_csv(
     label: str,
     write: Write,
     progress: Callable[[int, int], None] | None,
-) -> ArrowStaged:
+) -> Reading:
     stream.seek(0)
     head = InputFile(stream, encoding=None, label=label)
     if head.encoding not in ("utf-8", "utf-8-sig"):
@@ -127,7 +116,7 @@ def _stage_csv(
     verified = tap.verified()
     if verified is not None and verified != (raw_header, blocks.count):
         raise NotFast("Python's csv module reads this file differently")
-    return ArrowStaged(
+    return Reading(
         count=blocks.count,
         organizations=blocks.keyer.organizations.spellings,
         sha256=tap.digest.hexdigest(),

@@ -11,6 +11,7 @@ grouped from a million rows later.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -76,6 +77,18 @@ def temporary_suffix(connection: Connection) -> str:
     """How a staging table's CREATE ends: PostgreSQL drops it at commit; SQLite keeps temporary
     tables for the connection, so `Stager.drop` drops them."""
     return " ON COMMIT DROP" if connection.dialect.name == "postgresql" else ""
+
+
+@dataclass
+class Reading:
+    """What staging a file found, either way: the rows staged, the organizations met (None past
+    MAX_TRACKED_ORGANIZATIONS), and the file's checksum, encoding and size read."""
+
+    count: int
+    organizations: dict[str, str] | None
+    sha256: str
+    encoding: str
+    bytes_read: int
 
 
 class Organizations:

@@ -30,6 +30,7 @@ from tracker.services.import_reader import InputFile, RowError, read_rows, sniff
 from tracker.services.import_resolution import Resolution, resolve
 from tracker.services.import_staging import (
     BATCH,
+    Reading,
     Stager,
     drop_temporary_tables,
     finish_staging,
@@ -70,18 +71,15 @@ def _first_errors(errors: Iterable[RowError]) -> str:
 
 @dataclass
 class _Staged:
-    """The staging table, filled: by whom, how many rows, and what the reading found."""
+    """The staging table, filled: in which connection, for which letter and source, what the
+    reading found, and the rows it rejected."""
 
     connection: Connection
     letter_id: int
     source_id: int
-    count: int
-    organizations: dict[str, str] | None
+    reading: Reading
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
-    sha256: str = ""
-    encoding: str = "utf-8"
-    bytes_read: int = 0
 
 
 def import_signatories(
@@ -116,9 +114,10 @@ def import_signatories(
         staged = _stage_row_by_row(
             uow, slug, source_key, reader, chosen, on_error, reject, progress
         )
-    rows_read = staged.count + staged.rejected
+    reading = staged.reading
+    rows_read = reading.count + staged.rejected
     if progress is not None:
-        progress(rows_read, staged.bytes_read, "resolving")
+        progress(rows_read, reading.bytes_read, "resolving")
     rejected, errors = staged.rejected, staged.errors
     if rejected and on_error == "abort":
         raise BadInput(
@@ -132,8 +131,8 @@ def import_signatories(
     now = utcnow()
     resolution = resolve(
         connection,
-        staged=staged.count,
-        organizations=staged.organizations,
+        staged=reading.count,
+        organizations=reading.organizations,
         letter_id=staged.letter_id,
         source_id=staged.source_id,
         now=now if postgres else sqlite_text(now),
@@ -146,7 +145,7 @@ def import_signatories(
         already_present=rows_read - rejected - resolution.added,
         rejected=rejected,
         seconds=time.perf_counter() - started,
-        sha256=staged.sha256,
+        sha256=reading.sha256,
         errors=errors,
     )
     audit.record(
@@ -160,13 +159,13 @@ def import_signatories(
         after={
             "file": label,
             "format": chosen,
-            "encoding": staged.encoding,
+            "encoding": reading.encoding,
             "rows": rows_read,
             "added": summary.added,
             "already_present": summary.already_present,
             "rejected": rejected,
             "new_people": summary.new_people,
-            "sha256": staged.sha256,
+            "sha256": reading.sha256,
         },
     )
     return summary
@@ -200,18 +199,10 @@ def _stage_row_by_row(
         if progress is not None and stager.count % BATCH == 0:
             progress(stager.count + rejected, reader.bytes_read)
     stager.finish()
-    return _Staged(
-        connection=connection,
-        letter_id=letter.id,
-        source_id=source.id,
-        count=stager.count,
-        organizations=stager.organizations,
-        rejected=rejected,
-        errors=errors,
-        sha256=reader.sha256,
-        encoding=reader.encoding,
-        bytes_read=reader.bytes_read,
+    reading = Reading(
+        stager.count, stager.organizations, reader.sha256, reader.encoding, reader.bytes_read
     )
+    return _Staged(connection, letter.id, source.id, reading, rejected, errors)
 
 
 def _columnar_possible(
@@ -271,13 +262,4 @@ def _stage_in_columns(
         tune_sqlite_caches(connection, attached=STAGING_SCHEMA)
         drop_temporary_tables(connection, missing_ok=True)  # left by an import that failed here
         letter, source = get_letter(uow=uow, slug=slug), get_source(uow=uow, key=source_key)
-    return _Staged(
-        connection=connection,
-        letter_id=letter.id,
-        source_id=source.id,
-        count=done.count,
-        organizations=done.organizations,
-        sha256=done.sha256,
-        encoding=done.encoding,
-        bytes_read=done.bytes_read,
-    )
+    return _Staged(connection, letter.id, source.id, done)
