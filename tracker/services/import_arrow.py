@@ -218,7 +218,6 @@ class _Blocks:
     count: int = 0
     keyer: RowKeyer = field(default_factory=lambda: RowKeyer(postgres=False))
     validate: RowValidator = field(default_factory=RowValidator)
-    _dates: dict[str, str | None] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         try:
@@ -322,9 +321,9 @@ class _Blocks:
         return pc.take(pa.array(stamps, TEXT), encoded.indices)
 
     def _stamp(self, text: str) -> str | None:
-        if text not in self._dates:
-            try:
-                self._dates[text] = self.keyer.stamp(self.validate.date(text))
-            except BadInput:
-                raise NotFast("a date the row-by-row reader must report") from None
-        return self._dates[text]
+        """A distinct date text as stored (the validator and the keyer each cache theirs)."""
+        try:
+            stamp: str | None = self.keyer.stamp(self.validate.date(text))
+        except BadInput:
+            raise NotFast("a date the row-by-row reader must report") from None
+        return stamp

@@ -65,18 +65,20 @@ _FIND_REPEATS = (
 def staging_tables_sql(*, postgres: bool = False, temporary: bool = True) -> tuple[str, str]:
     """The CREATEs of the staging table and of its repeats: temporary in the import's connection,
     or tables of their own in a staging database file (SQLite timestamps are text)."""
-    words = {
-        "temporary": "TEMPORARY " if temporary else "",
-        "suffix": " ON COMMIT DROP" if postgres else "",
-    }
+    words = {"temporary": "TEMPORARY " if temporary else "", "suffix": _on_commit(postgres)}
     timestamp = "TIMESTAMP" if postgres else "TEXT"
     return _CREATE_STAGING.format(timestamp=timestamp, **words), _CREATE_REPEATS.format(**words)
 
 
 def temporary_suffix(connection: Connection) -> str:
-    """How a staging table's CREATE ends: PostgreSQL drops it at commit; SQLite keeps temporary
-    tables for the connection, so `Stager.drop` drops them."""
-    return " ON COMMIT DROP" if connection.dialect.name == "postgresql" else ""
+    """How a staging table's CREATE ends in this connection (see `_on_commit`)."""
+    return _on_commit(connection.dialect.name == "postgresql")
+
+
+def _on_commit(postgres: bool) -> str:
+    """PostgreSQL drops the import's temporary tables at commit; SQLite keeps them for the
+    connection, so the import drops them (`drop_temporary_tables`)."""
+    return " ON COMMIT DROP" if postgres else ""
 
 
 @dataclass
