@@ -119,6 +119,14 @@ class Tracker:
         finally:
             engine.dispose()
 
+    def rows(self, sql: str, **params: object) -> list[tuple[object, ...]]:
+        engine = self.engine()
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
 
 @pytest.fixture
 def tracker(db_url: str) -> Tracker:

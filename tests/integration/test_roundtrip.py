@@ -15,9 +15,9 @@ from tests.conftest import service_engine
 from tracker.db.uow import UnitOfWork
 from tracker.domain.names import clean_display_name, name_key
 from tracker.errors import TrackerError
+from tracker.importing import import_signatories
 from tracker.reports.listings import signatories
 from tracker.reports.output import write_csv
-from tracker.services.importing import import_signatories
 from tracker.services.letters import get_letter
 from tracker.services.signatories import list_signatories
 

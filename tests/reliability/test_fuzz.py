@@ -15,7 +15,7 @@ from tests.conftest import service_engine
 from tracker.db.uow import UnitOfWork
 from tracker.domain.names import clean_display_name, name_key
 from tracker.errors import TrackerError
-from tracker.services.importing import import_signatories
+from tracker.importing import import_signatories
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import IO, Any
 
 from tracker.cli.common import note, say, unit_of_work
 from tracker.errors import BadInput
-from tracker.services.import_reader import COLUMNS, FORMATS, RowError
+from tracker.importing.reader import COLUMNS, FORMATS, RowError
 
 
 @contextmanager
@@ -69,12 +68,13 @@ def run_import(
     source: str,
     on_error: str,
     rejects: Path | None,
+    merges: Path | None = None,
     dry_run: bool,
     encoding: str | None,
     fmt: str,
 ) -> None:
+    from tracker.importing import Link, import_signatories
     from tracker.reports.output import atomic_file
-    from tracker.services.importing import import_signatories
 
     if fmt not in FORMATS:
         raise BadInput(f"--format is one of {', '.join(FORMATS)}, not '{fmt}'")
@@ -97,9 +97,19 @@ def run_import(
                 cells = [error.raw.get(column, "") for column in COLUMNS]
                 writer.writerow([error.line, error.reason, *(neutralise(c) for c in cells)])
 
+        linked = None
+        if merges is not None:
+            linked = csv.writer(stack.enter_context(atomic_file(merges)), lineterminator="\r\n")
+            linked.writerow(["line", "name", "person_id", "person", "via", "reason"])
+
+        def link(found: Link) -> None:
+            if linked is not None:
+                from tracker.csvsafe import neutralise
+
+                row = [found.line, found.name, found.person_id, found.person, found.via]
+                linked.writerow([neutralise(cell) for cell in (*row, found.reason)])
+
         progress = stack.enter_context(_progress(size))
-        # Scratch space for the staging file of a large CSV; it outlives the unit of work.
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tracker-import-")))
         with unit_of_work() as uow:
             summary = import_signatories(
                 uow=uow,
@@ -112,7 +122,7 @@ def run_import(
                 on_error=on_error,
                 reject=reject,
                 progress=progress,
-                workdir=workdir,
+                on_link=link,
             )
             if not dry_run:
                 uow.commit()
@@ -120,8 +130,11 @@ def run_import(
     say(f"{prefix}{summary.line()}")
     for error in summary.errors:
         note(f"rejected line {error.line}: {error.reason}")
-    if summary.near_misses:
+    say(f"{prefix}{summary.identity_line()}")
+    if summary.unusable_identifiers:
         note(
-            f"{summary.near_misses} new people resemble people already known; review them with "
-            f"`tracker person duplicates --letter {letter}`"
+            f"{summary.unusable_identifiers} links, e-mail addresses or handles could not be read "
+            "as one; they are kept as written and not used to tell people apart"
         )
+    if summary.queued:
+        note(f"review the pairs with `tracker person duplicates --letter {letter}`")

@@ -167,19 +167,92 @@ def role_end(
 @person_app.command("duplicates")
 @handle_errors
 def person_duplicates(
-    letter: str | None = typer.Option(None, "--letter", metavar="SLUG"),
+    letter: str | None = typer.Option(
+        None, "--letter", metavar="SLUG", help="Pairs where at least one of the two signed it."
+    ),
+    min_score: float = typer.Option(
+        50.0, "--min-score", metavar="S", min=0.0, max=100.0, help="Leave out pairs below S."
+    ),
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """Pairs of people whose names are probably the same person, with a score and the reason."""
+    """The review queue: pairs of people who are probably one person, best first, with a score
+    (0-100) and the evidence for and against. Decide with `person merge` or `person not-same`."""
     from tracker.services.duplicates import find_duplicates
 
     with unit_of_work(readonly=True) as uow:
-        pairs = find_duplicates(uow=uow, slug=letter)
+        pairs = find_duplicates(uow=uow, slug=letter, min_score=min_score)
     emit(
         [p.as_dict() for p in pairs],
-        ["score", "reason", "first", "first_id", "second", "second_id"],
+        ["score", "first_id", "first", "second_id", "second", "reason"],
         fmt,
     )
+
+
+@person_app.command("merge")
+@handle_errors
+def person_merge(
+    first: str = typer.Argument(..., metavar="A", help="The person kept (a name or #ID)."),
+    second: str = typer.Argument(..., metavar="B", help="The person merged into A."),
+    source: str = SOURCE,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why they are one."),
+) -> None:
+    """Decide that A and B are one person: B's signatures, roles and names go to A. Undo with
+    `person undo ID`; what the lists published stays as written."""
+    from tracker.services.decisions import merge
+
+    with unit_of_work() as uow:
+        decision = merge(uow=uow, keep=first, merge_in=second, source_key=source, reason=reason)
+        uow.commit()
+    say(f"merged {second.strip()} into {first.strip()} (decision #{decision})")
+
+
+@person_app.command("not-same")
+@handle_errors
+def person_not_same(
+    first: str = typer.Argument(..., metavar="A"),
+    second: str = typer.Argument(..., metavar="B"),
+    reason: str | None = typer.Option(None, "--reason", metavar="TEXT"),
+) -> None:
+    """Decide that A and B are two people: the pair is never proposed again."""
+    from tracker.services.decisions import not_same
+
+    with unit_of_work() as uow:
+        decision = not_same(uow=uow, first=first, second=second, reason=reason)
+        uow.commit()
+    if decision is None:
+        say(f"{first.strip()} and {second.strip()} were judged apart already; nothing changed")
+    else:
+        say(f"{first.strip()} and {second.strip()} are not the same person (decision #{decision})")
+
+
+@person_app.command("decisions")
+@handle_errors
+def person_decisions(fmt: OutputFormat = FormatOption) -> None:
+    """Every decision on who is who (merge, not-same, move), newest first, undone ones too."""
+    from tracker.services.decisions import list_decisions
+
+    with unit_of_work(readonly=True) as uow:
+        rows = [row.as_dict() for row in list_decisions(uow=uow)]
+    emit(
+        rows,
+        ["id", "kind", "person_id", "person", "other_id", "other", "reason", "at", "undone_at"],
+        fmt,
+    )
+
+
+@person_app.command("undo")
+@handle_errors
+def person_undo(
+    decision: int = typer.Argument(..., metavar="ID", min=1, max=2**31 - 1),
+    reason: str | None = typer.Option(None, "--reason", metavar="TEXT"),
+) -> None:
+    """Undo decision ID (see `person decisions`): what it moved goes back."""
+    from tracker.services.decisions import undo
+
+    with unit_of_work() as uow:
+        done = undo(uow=uow, decision_id=decision, reason=reason)
+        uow.commit()
+    say(f"decision #{done.id} ({done.kind}) undone")
 
 
 @handle_errors

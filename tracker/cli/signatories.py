@@ -39,11 +39,34 @@ def signatory_add(
     new_person: bool = typer.Option(
         False, "--new-person", help="NAME is someone new, whatever it resembles."
     ),
+    title: str | None = typer.Option(None, "--title", help="The title the list gives."),
+    affiliation: str | None = typer.Option(
+        None, "--affiliation", "--org", help="The affiliation the list gives (free text)."
+    ),
+    link: str | None = typer.Option(None, "--link", "--url", help="The signer's link."),
+    email: str | None = typer.Option(None, "--email", help="The signer's e-mail (private)."),
+    handle: str | None = typer.Option(None, "--handle", help="The signer's handle (@name)."),
+    location: str | None = typer.Option(None, "--location", help="Where the signer is."),
+    withheld: bool = typer.Option(
+        False, "--withheld", help="The signer asked not to be named: counted, never published."
+    ),
 ) -> None:
-    """Add NAME's signature to a letter. A near miss stops with exit 3: "did you mean ...?"."""
-    from tracker.services.signatories import add_signatory
+    """Add NAME's signature to a letter, with what the list published about the signer.
+
+    NAME goes to the person the evidence shows (the same link, e-mail or handle; or a name only
+    one person holds). A near miss stops with exit 3: "did you mean ...?"."""
+    from tracker.services.signatories import Published, add_signatory
 
     when = parse_datetime(signed_at, what="--signed-at date") if signed_at else None
+    published = Published(
+        title=title,
+        affiliation=affiliation,
+        link=link,
+        email=email,
+        handle=handle,
+        location=location,
+        withheld=withheld,
+    )
     with unit_of_work() as uow:
         result = add_signatory(
             uow=uow,
@@ -55,14 +78,16 @@ def signatory_add(
             signed_at=when,
             same_as=same_as,
             new_person=new_person,
+            published=published,
         )
         uow.commit()
     if not result.signed:
         say(f"{result.person} already signed {letter} ({result.status}); nothing changed")
         return
     new = " (new person)" if result.created_person else ""
+    via = f" (the same {result.via})" if result.via and result.via != "name" else ""
     alias = f"; kept {name.strip()!r} as an alias" if result.alias_added else ""
-    say(f"{result.person}{new} signed {letter}{alias}")
+    say(f"{result.person}{new}{via} signed {letter}{alias}")
 
 
 @signatory_app.command("list")
@@ -127,6 +152,33 @@ def signatory_status(
     say(f"{name.strip()} on {letter}: {before} -> {after}")
 
 
+@signatory_app.command("move")
+@handle_errors
+def signatory_move(
+    name: str,
+    letter: str = LETTER,
+    to: str = typer.Option(..., "--to", metavar="PERSON", help="The person it belongs to."),
+    source: str = SOURCE,
+    signature: int | None = typer.Option(
+        None,
+        "--signature",
+        metavar="ID",
+        min=1,
+        max=2**31 - 1,
+        help="Which entry, when NAME's person has several on the letter.",
+    ),
+) -> None:
+    """Decide that NAME's signature on a letter is another person's. Undo with `person undo`."""
+    from tracker.services.decisions import move
+
+    with unit_of_work() as uow:
+        decision, left, went = move(
+            uow=uow, name=name, slug=letter, to=to, source_key=source, signature_id=signature
+        )
+        uow.commit()
+    say(f"moved the signature on {letter} from {left.name} to {went.name} (decision #{decision})")
+
+
 @signatory_app.command("import")
 @handle_errors
 def signatory_import(
@@ -138,6 +190,9 @@ def signatory_import(
     on_error: str = typer.Option("abort", "--on-error", help="abort (default) or skip."),
     rejects: Path | None = typer.Option(
         None, "--rejects", metavar="FILE", help="With --on-error skip: write bad rows here."
+    ),
+    merges: Path | None = typer.Option(
+        None, "--merges", metavar="FILE", help="Write which rows were linked to whom, and why."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     encoding: str | None = typer.Option(None, "--encoding", metavar="E"),
@@ -152,6 +207,7 @@ def signatory_import(
         source=source,
         on_error=on_error,
         rejects=rejects,
+        merges=merges,
         dry_run=dry_run,
         encoding=encoding,
         fmt=fmt,

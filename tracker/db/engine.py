@@ -21,11 +21,6 @@ from tracker.errors import BadInput
 BUSY_TIMEOUT_MS = 30_000
 PAGE_SIZE = 16_384
 READONLY = "tracker_readonly"
-# Execution option: {schema: path} of SQLite database files to attach as the transaction begins
-# (SQLite attaches only outside a transaction). They are detached when the connection goes back
-# to the pool.
-ATTACH = "tracker_attach"
-_ATTACHED = "tracker_attached"
 
 
 def parse_url(url: str) -> URL:
@@ -104,14 +99,4 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        for schema, path in options.get(ATTACH, {}).items():
-            connection.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
-            connection.connection.info.setdefault(_ATTACHED, []).append(schema)
         connection.exec_driver_sql("BEGIN" if options.get(READONLY, False) else "BEGIN IMMEDIATE")
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-        attached = record.info.pop(_ATTACHED, ())
-        if dbapi_connection is not None:
-            for schema in attached:
-                dbapi_connection.execute(f"DETACH DATABASE {schema}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -38,6 +39,8 @@ COUNT_QUALIFIERS = ("exact", "approximate", "at-least", "up-to")
 ALIAS_KINDS = ("spelling", "translation", "ocr", "transliteration", "nickname")
 DEMAND_KINDS = ("resign", "appoint", "reinstate", "other")
 DEMAND_OUTCOMES = ("met", "partially-met", "rejected", "withdrawn")
+IDENTITY_DECISIONS = ("merge", "not-same", "move")
+IDENTIFIER_LENGTH = 500
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -113,6 +116,9 @@ class Person(Base):
     note: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int] = _source_fk()
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Set when a person's decision merged this person into another (`person merge`); undone by
+    # clearing it. A merged person is kept, with nothing attached, so the merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class Alias(Base):
@@ -262,7 +268,13 @@ class DemandOutcome(Base):
 
 
 class Signature(Base):
-    """A person's signature on a letter. A person signs a letter once."""
+    """One entry of a letter's list: what the list published about its signer, as written, and
+    the person it was decided to be (`person_id`, which decisions on identity may change).
+
+    `entry` is the entry's place in its source's list (the row of an imported file): the same
+    file imported again is recognised by it. `link_key`, `email_key` and `handle_key` are the
+    identifiers' keys (see `domain.identifiers`); `email` is private.
+    """
 
     __tablename__ = "signatures"
 
@@ -275,12 +287,25 @@ class Signature(Base):
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     source_id: Mapped[int] = _source_fk()
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    entry: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    affiliation: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    link: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH))
+    email: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH))
+    handle: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH))
+    location: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    extra: Mapped[str | None] = mapped_column(Text)  # other columns, a JSON object
+    link_key: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH), index=True)
+    handle_key: Mapped[str | None] = mapped_column(String(IDENTIFIER_LENGTH), index=True)
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     __table_args__ = (
-        UniqueConstraint("letter_id", "person_id"),
+        UniqueConstraint("letter_id", "source_id", "entry"),
         Index("ix_signatures_letter_id_position", "letter_id", "position"),
         CheckConstraint(_one_of("status", SIGNATURE_STATUSES), name="status"),
         CheckConstraint("position IS NULL OR position > 0", name="position_positive"),
+        CheckConstraint("entry IS NULL OR entry > 0", name="entry_positive"),
     )
 
 
@@ -347,3 +372,30 @@ class HistoryEntry(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = _source_fk(nullable=True)
+
+
+class IdentityDecision(Base):
+    """A person's decision on who is who: two people are one (`merge`: `other_id` into
+    `person_id`), are not one (`not-same`), or a signature belongs to another person (`move`:
+    `signature_id` from `other_id` to `person_id`). `detail` says what the decision moved (a
+    JSON object), so that undoing it (`undone_at`) puts exactly that back. Nothing a list
+    published is changed by a decision."""
+
+    __tablename__ = "identity_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[int | None] = _source_fk(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", IDENTITY_DECISIONS), name="kind"),
+        CheckConstraint("person_id <> other_id", name="two_people"),
+        Index("ix_identity_decisions_pair", "person_id", "other_id"),
+    )

@@ -73,19 +73,25 @@ def clean_display_name(raw: str, *, what: str = "name") -> str:
     Invisible format characters are kept (the text stays as the source wrote it); the key
     ignores them and the terminal shows them escaped.
     """
+    return clean_text(raw, what=what, limit=MAX_NAME_LENGTH)
+
+
+def clean_text(raw: str, *, what: str, limit: int) -> str:
+    """A one-line text field as written (a name, a title, a link): trimmed, not empty, at most
+    `limit` characters, no control characters and no line breaks."""
     name = raw.strip()
-    if name.isascii() and name.isprintable() and 0 < len(name) <= MAX_NAME_LENGTH:
+    if name.isascii() and name.isprintable() and 0 < len(name) <= limit:
         return name  # the common case: nothing invisible, nothing to check further
     if not name or not name.translate(_invisible()).strip():
         raise BadInput(f"the {what} is empty")
-    if len(name) > MAX_NAME_LENGTH:
-        raise BadInput(f"the {what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}")
+    if len(name) > limit:
+        raise BadInput(f"the {what} is {len(name)} characters long; the limit is {limit}")
     bad = _CONTROL_RE.search(name)
     if bad:
         code = f"U+{ord(bad.group()):04X}"
         raise BadInput(f"the {what} contains the control character {code}; remove it")
     if "\n" in name or "\t" in name or "\r" in name:
-        raise BadInput(f"the {what} contains a line break or tab; a name is one line")
+        raise BadInput(f"the {what} contains a line break or tab; it must be one line")
     return name
 
 
@@ -93,8 +99,10 @@ def clean_display_name(raw: str, *, what: str = "name") -> str:
 class BlockingKeys:
     """Indexed keys that bring near misses together without scanning every person.
 
-    `last` is the last token of the key; `first` is the first token plus the initial of the
-    last one. A typo in one of the two tokens keeps the other key equal.
+    Both come from the name's comparable tokens (`matching.tokens`: transliterated to Latin
+    letters, so one name written in two scripts shares them): `last` is the last token; `first`
+    is the first token plus the initial of the last one. A typo in one of the two tokens keeps
+    the other key equal. A name with no letters or digits blocks on its key.
     """
 
     key: str
@@ -102,11 +110,15 @@ class BlockingKeys:
     first: str
 
 
-def blocking_keys(key: str) -> BlockingKeys:
-    tokens = key.split(" ")
-    if len(tokens) == 1:
-        return BlockingKeys(key=key, last=key, first=key[:1])
-    return BlockingKeys(key=key, last=tokens[-1], first=f"{tokens[0]} {tokens[-1][:1]}")
+def blocking_keys(name: str, key: str | None = None) -> BlockingKeys:
+    """The blocking keys of a name (and its key, if already computed)."""
+    from tracker.domain.matching import tokens
+
+    key = name_key(name) if key is None else key
+    words = tokens(name) or (key,)
+    if len(words) == 1:
+        return BlockingKeys(key=key, last=words[0], first=words[0][:1])
+    return BlockingKeys(key=key, last=words[-1], first=f"{words[0]} {words[-1][:1]}")
 
 
 def has_invisible(text: str) -> bool:

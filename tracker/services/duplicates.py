@@ -1,32 +1,32 @@
-"""Pairs of people who are probably one person, for a human to review.
+"""The review queue: pairs of people who are probably one person, best first, each with a score
+and the evidence for and against, for a person to decide (`person merge`, `person not-same`).
 
-Candidates come from groupings that cost one pass each (same key, "l"/"I" folded key, same
-tokens in another order, an initial beside a full name) and, inside the blocks the near-miss
-search uses (same last token; same first token and last initial), from rapidfuzz's vectorised
-distance matrices. Only those candidates are explained by `domain.matching.likeness`, so the
-work grows with the size of the blocks, not with the square of the number of people.
+Candidate pairs come from what costs one pass each: people who share an identifier key (a link,
+e-mail or handle of their signatures), the same name key, the same key with "l"/"I" read alike,
+the same tokens in another order; and, inside the blocks the near-miss search uses (same last
+token; same first token and last initial, in Latin letters whatever the script), the pairs
+rapidfuzz's vectorised similarity finds close. Only those are weighed by
+`domain.identity.compare`, so the work grows with the blocks, not with the square of the people.
+Pairs a person has judged (`not-same`) and people merged away are left out.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, text
 
-from tracker.db.models import Person, Signature
+from tracker.db.models import IdentityDecision, Person, Signature
 from tracker.db.uow import UnitOfWork
-from tracker.domain.matching import (
-    MAX_EDITS,
-    SIMILARITY_THRESHOLD,
-    fold_l_i,
-    initial,
-    likeness,
-)
+from tracker.domain.identity import REVIEW_SCORE, Comparison, NameStats, compare
+from tracker.domain.matching import fold_l_i, tokens
+from tracker.services.evidence import expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
 
-MAX_BLOCK = 20_000
+MAX_BLOCK = 5_000
+PREFILTER = 80.0  # rapidfuzz token-sort ratio below which a blocked pair is not weighed
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,9 @@ class DuplicatePair:
     second: str
     score: float
     reason: str
+    evidence_for: tuple[str, ...]
+    evidence_against: tuple[str, ...]
+    same_letter: bool
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -46,6 +49,9 @@ class DuplicatePair:
             "second": self.second,
             "score": self.score,
             "reason": self.reason,
+            "evidence_for": list(self.evidence_for),
+            "evidence_against": list(self.evidence_against),
+            "same_letter": self.same_letter,
         }
 
 
@@ -54,9 +60,11 @@ class _Entry:
     id: int
     name: str
     key: str
+    last: str
+    first: str
 
 
-def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterable[tuple[_Entry, _Entry]]:
+def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterator[tuple[_Entry, _Entry]]:
     for members in groups:
         if 1 < len(members) <= MAX_BLOCK:
             for i, a in enumerate(members):
@@ -64,75 +72,130 @@ def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterable[tuple[_Entry, _Ent
                     yield a, b
 
 
-def _close_in_block(members: list[_Entry]) -> Iterable[tuple[_Entry, _Entry]]:
-    """Pairs within a block that are within MAX_EDITS edits or similar enough, computed in C."""
+def _close_in_block(members: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
+    """Pairs within a block whose tokens are alike enough to weigh, computed in C."""
     if len(members) < 2 or len(members) > MAX_BLOCK:
         return
     import numpy as np
     from rapidfuzz import fuzz, process
-    from rapidfuzz.distance import Levenshtein
 
-    keys = [m.key for m in members]
-    edits = process.cdist(
-        keys, keys, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, dtype=np.int32
-    )
+    names = [" ".join(tokens(m.name)) for m in members]
     similar = process.cdist(
-        keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILARITY_THRESHOLD, dtype=np.uint8
+        names, names, scorer=fuzz.token_sort_ratio, score_cutoff=PREFILTER, dtype=np.uint8
     )
-    close = (edits <= MAX_EDITS) | (similar >= SIMILARITY_THRESHOLD)
-    rows, columns = np.nonzero(np.triu(close, k=1))
+    rows, columns = np.nonzero(np.triu(similar >= PREFILTER, k=1))
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         yield members[i], members[j]
 
 
-def _candidate_pairs(entries: list[_Entry]) -> Iterable[tuple[_Entry, _Entry]]:
+def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
     by_key: dict[str, list[_Entry]] = defaultdict(list)
     by_folded: dict[str, list[_Entry]] = defaultdict(list)
     by_tokens: dict[str, list[_Entry]] = defaultdict(list)
     by_last: dict[str, list[_Entry]] = defaultdict(list)
     by_first: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
-        tokens = entry.key.split(" ")
         by_key[entry.key].append(entry)
         by_folded[fold_l_i(entry.key)].append(entry)
-        if len(tokens) > 1:
-            by_tokens[" ".join(sorted(tokens))].append(entry)
-            by_first[f"{tokens[0]} {tokens[-1][:1]}"].append(entry)
-            by_last[f"{tokens[-1]} {tokens[0][:1]}"].append(entry)  # surname + first initial
+        words = tokens(entry.name)
+        if len(words) > 1:
+            by_tokens[" ".join(sorted(words))].append(entry)
+        by_last[entry.last].append(entry)
+        by_first[entry.first].append(entry)
     yield from _pairs_within(by_key.values())
     yield from _pairs_within(by_folded.values())
     yield from _pairs_within(by_tokens.values())
     for block in (*by_last.values(), *by_first.values()):
         yield from _close_in_block(block)
-    # An initial beside a full name shares the surname and the first letter: by_last holds both.
-    for block in by_last.values():
-        initials = [m for m in block if initial(m.key.split(" ")[0])]
-        for short in initials:
-            for other in block:
-                if other is not short:
-                    yield short, other
 
 
-def find_duplicates(*, uow: UnitOfWork, slug: str | None = None) -> list[DuplicatePair]:
-    query = select(Person.id, Person.name, Person.name_key)
+_SHARED_IDENTIFIERS = """
+SELECT DISTINCT a.person_id, b.person_id FROM signatures a
+JOIN signatures b ON b.{key} = a.{key} AND b.person_id > a.person_id
+WHERE a.{key} IS NOT NULL
+"""
+
+
+def _sharing_identifiers(connection: Connection) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for key in ("link_key", "email_key", "handle_key"):
+        pairs.update(
+            (low, high)
+            for low, high in connection.execute(text(_SHARED_IDENTIFIERS.format(key=key)))
+        )
+    return pairs
+
+
+def _judged_apart(uow: UnitOfWork) -> set[tuple[int, int]]:
+    rows = uow.session.execute(
+        select(IdentityDecision.person_id, IdentityDecision.other_id).where(
+            IdentityDecision.kind == "not-same", IdentityDecision.undone_at.is_(None)
+        )
+    )
+    return {(min(a, b), max(a, b)) for a, b in rows}
+
+
+def find_duplicates(
+    *, uow: UnitOfWork, slug: str | None = None, min_score: float = REVIEW_SCORE
+) -> list[DuplicatePair]:
+    session = uow.session
+    connection = session.connection()
+    entries = [
+        _Entry(*row)
+        for row in session.execute(
+            select(
+                Person.id, Person.name, Person.name_key, Person.last_key, Person.first_key
+            ).where(Person.merged_into_id.is_(None))
+        )
+    ]
+    by_id = {entry.id: entry for entry in entries}
+    in_letter: set[int] | None = None
     if slug is not None:
         letter = get_letter(uow=uow, slug=slug)
-        query = query.join(Signature, Signature.person_id == Person.id).where(
-            Signature.letter_id == letter.id, Signature.status != "retracted"
+        in_letter = set(
+            session.scalars(
+                select(Signature.person_id).where(
+                    Signature.letter_id == letter.id, Signature.status != "retracted"
+                )
+            )
         )
-    entries = [_Entry(pid, name, key) for pid, name, key in uow.session.execute(query)]
-    seen: set[tuple[int, int]] = set()
-    pairs: list[DuplicatePair] = []
+    apart = _judged_apart(uow)
+    pairs: set[tuple[int, int]] = set()
     for a, b in _candidate_pairs(entries):
-        low, high = (a, b) if a.id < b.id else (b, a)
-        if low.id == high.id or (low.id, high.id) in seen:
+        if a.id != b.id:
+            pairs.add((min(a.id, b.id), max(a.id, b.id)))
+    pairs.update(p for p in _sharing_identifiers(connection) if p[0] in by_id and p[1] in by_id)
+    pairs -= apart
+    if in_letter is not None:
+        pairs = {p for p in pairs if p[0] in in_letter or p[1] in in_letter}
+    people = signers(connection, {pid for pair in pairs for pid in pair})
+    firsts = Counter(first_token(e.first) for e in entries)
+    lasts = Counter(e.last for e in entries)
+    found = []
+    for low, high in pairs:
+        first, second = people.get(low), people.get(high)
+        if first is None or second is None:
             continue
-        seen.add((low.id, high.id))
-        found = likeness(low.key, high.key)
-        if found is None:
-            continue
-        reason = found.reason
-        if low.key == high.key and low.name.casefold() != high.name.casefold():
-            reason = "same key (confusable or invisible characters)"
-        pairs.append(DuplicatePair(low.id, low.name, high.id, high.name, found.score, reason))
-    return sorted(pairs, key=lambda p: (-p.score, p.first, p.second))
+        words = tokens(first.name)
+        expected = expected_from_counts(words, firsts, lasts, len(entries), holders=2)
+        comparison = compare(first, second, stats=NameStats(2, expected))
+        if comparison.score >= min_score:
+            same_letter = bool(first.letters & second.letters)
+            found.append(_pair(low, first.name, high, second.name, comparison, same_letter))
+    return sorted(found, key=lambda p: (-p.score, p.first, p.second, p.first_id))
+
+
+def _pair(
+    low: int, first: str, high: int, second: str, comparison: Comparison, same_letter: bool
+) -> DuplicatePair:
+    return DuplicatePair(
+        low,
+        first,
+        high,
+        second,
+        comparison.score,
+        comparison.reason(),
+        comparison.evidence_for,
+        comparison.evidence_against,
+        same_letter,
+    )

@@ -7,14 +7,17 @@ history. Lists and counts leave retracted signatures out unless asked for them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from tracker.db.models import Person, Signature, SignatureEvent, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
+from tracker.domain.identifiers import identifiers
+from tracker.domain.names import clean_display_name, clean_text, name_key
 from tracker.errors import BadInput, InvalidTransition, NotFound
 from tracker.services import audit
 from tracker.services.letters import get_letter
@@ -22,6 +25,7 @@ from tracker.services.people import resolve_existing, resolve_for_new_fact
 from tracker.services.sources import get_source
 
 ADD_STATUSES = ("reported", "confirmed")
+MAX_POSITION = 2**31 - 1
 CHANGE_STATUSES = ("reported", "confirmed", "disputed")
 
 
@@ -47,6 +51,38 @@ class SignatoryRow:
         }
 
 
+IDENTIFIER_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a list published about a signer besides the name, as written."""
+
+    title: str | None = None
+    affiliation: str | None = None
+    link: str | None = None
+    email: str | None = None
+    handle: str | None = None
+    location: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    withheld: bool = False
+
+    def cleaned(self) -> Published:
+        def one(value: str | None, what: str, limit: int = 300) -> str | None:
+            return clean_text(value, what=what, limit=limit) if value and value.strip() else None
+
+        return Published(
+            title=one(self.title, "title"),
+            affiliation=one(self.affiliation, "affiliation"),
+            link=one(self.link, "link", IDENTIFIER_LIMIT),
+            email=one(self.email, "e-mail", IDENTIFIER_LIMIT),
+            handle=one(self.handle, "handle", IDENTIFIER_LIMIT),
+            location=one(self.location, "location"),
+            extra=self.extra,
+            withheld=self.withheld,
+        )
+
+
 @dataclass(frozen=True)
 class AddResult:
     person: str
@@ -55,6 +91,7 @@ class AddResult:
     alias_added: bool
     signed: bool
     status: str
+    via: str = ""
 
 
 def add_signatory(
@@ -68,31 +105,58 @@ def add_signatory(
     signed_at: dt.datetime | None = None,
     same_as: str | None = None,
     new_person: bool = False,
+    published: Published | None = None,
 ) -> AddResult:
     letter = get_letter(uow=uow, slug=slug)
     source = get_source(uow=uow, key=source_key)
     if status not in ADD_STATUSES:
         raise BadInput(f"a new signature is {' or '.join(ADD_STATUSES)}, not '{status}'")
-    if position is not None and position < 1:
-        raise BadInput(f"the position must be 1 or more, not {position}")
+    if position is not None and not 1 <= position <= MAX_POSITION:
+        raise BadInput(f"the position must be from 1 to {MAX_POSITION}, not {position}")
+    record = (published or Published()).cleaned()
+    found_ids = identifiers(link=record.link, email=record.email, handle=record.handle)
+    affiliations = frozenset({name_key(record.affiliation)} if record.affiliation else ())
     found = resolve_for_new_fact(
-        uow=uow, name=name, source_id=source.id, same_as=same_as, new_person=new_person
+        uow=uow,
+        name=name,
+        source_id=source.id,
+        same_as=same_as,
+        new_person=new_person,
+        identifiers=found_ids,
+        affiliations=affiliations,
+        letters=frozenset({letter.id}),
     )
     person = found.person
     existing = uow.session.scalar(
-        select(Signature).where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+        select(Signature)
+        .where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+        .limit(1)
     )
     if existing is not None:
         return AddResult(person.name, person.id, False, found.alias_added, False, existing.status)
+    keys = {identifier.kind: identifier.key for identifier in reversed(found_ids)}
     signature = Signature(
         letter_id=letter.id,
         person_id=person.id,
         position=position,
-        as_written=name.strip(),
+        as_written=clean_display_name(name),
         status=status,
         signed_at=signed_at,
         source_id=source.id,
         created_at=utcnow(),
+        title=record.title,
+        affiliation=record.affiliation,
+        link=record.link,
+        email=record.email,
+        handle=record.handle,
+        location=record.location,
+        extra=json.dumps(record.extra, ensure_ascii=False, sort_keys=True)
+        if record.extra
+        else None,
+        link_key=keys.get("link"),
+        email_key=keys.get("email"),
+        handle_key=keys.get("handle"),
+        withheld=record.withheld,
     )
     uow.session.add(signature)
     uow.flush()
@@ -111,9 +175,12 @@ def add_signatory(
             "as_written": signature.as_written,
             "position": position,
             "status": status,
+            "via": found.via or None,
         },
     )
-    return AddResult(person.name, person.id, found.created, found.alias_added, True, status)
+    return AddResult(
+        person.name, person.id, found.created, found.alias_added, True, status, found.via
+    )
 
 
 def list_signatories(
@@ -158,15 +225,20 @@ def iter_signatories(
         yield SignatoryRow(*row)
 
 
-def _signature_of(uow: UnitOfWork, slug: str, name: str) -> tuple[Signature, Person]:
+def _signatures_of(uow: UnitOfWork, slug: str, name: str) -> tuple[list[Signature], Person]:
+    """Every entry of this person on this letter (a list may name a person twice)."""
     letter = get_letter(uow=uow, slug=slug)
     person = resolve_existing(uow=uow, name=name)
-    signature = uow.session.scalar(
-        select(Signature).where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+    signatures = list(
+        uow.session.scalars(
+            select(Signature)
+            .where(Signature.letter_id == letter.id, Signature.person_id == person.id)
+            .order_by(Signature.id)
+        )
     )
-    if signature is None:
+    if not signatures:
         raise NotFound(f"{person.name} has not signed {slug}; nothing to change")
-    return signature, person
+    return signatures, person
 
 
 def change_status(
@@ -178,39 +250,42 @@ def change_status(
     source_key: str,
     reason: str | None = None,
 ) -> tuple[str, str]:
-    """Move a signature to a new status; returns (before, after)."""
+    """Move a person's signature (every entry of theirs on the letter) to a new status;
+    returns (before, after)."""
     source = get_source(uow=uow, key=source_key)
     if to not in (*CHANGE_STATUSES, "retracted"):
         raise BadInput(f"unknown status '{to}'; use one of {', '.join(CHANGE_STATUSES)}")
     if to == "retracted" and not (reason and reason.strip()):
         raise BadInput("a retraction needs a reason: pass --reason TEXT")
-    signature, person = _signature_of(uow, slug, name)
-    before = signature.status
-    if before == to:
+    signatures, person = _signatures_of(uow, slug, name)
+    changing = [signature for signature in signatures if signature.status != to]
+    if not changing:
         raise InvalidTransition(f"{person.name}'s signature on {slug} is already {to}")
-    signature.status = to
+    before = changing[0].status
     now = utcnow()
-    uow.session.add(
-        SignatureEvent(
-            signature_id=signature.id,
-            from_status=before,
-            to_status=to,
-            reason=reason,
-            at=now,
-            source_id=source.id,
+    for signature in changing:
+        uow.session.add(
+            SignatureEvent(
+                signature_id=signature.id,
+                from_status=signature.status,
+                to_status=to,
+                reason=reason,
+                at=now,
+                source_id=source.id,
+            )
         )
-    )
+        signature.status = to
     uow.flush()
     audit.record(
         uow=uow,
         action="retract" if to == "retracted" else "status",
         entity="signature",
-        entity_id=signature.id,
-        letter_id=signature.letter_id,
+        entity_id=changing[0].id,
+        letter_id=changing[0].letter_id,
         person_id=person.id,
         summary=f"{person.name} on {slug}: {before} -> {to}" + (f" ({reason})" if reason else ""),
         source_id=source.id,
-        before={"status": before},
+        before={"status": before, "entries": [s.id for s in changing]},
         after={"status": to, "reason": reason},
     )
     return before, to

@@ -20,22 +20,60 @@ from typing import IO, Any
 
 from tracker.csvsafe import FORMULA_TRIGGERS
 from tracker.domain.dates import parse_datetime
-from tracker.domain.names import clean_display_name
+from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
 
 CHUNK = 1 << 20
-COLUMNS = ("name", "title", "organization", "signed_at", "position", "status")
+# The fields of an entry, and the header names (and JSON keys) that mean each of them, compared
+# case-insensitively with spaces and hyphens read as underscores. Any other column is kept as a
+# named extra attribute of the entry.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full_name", "fullname", "signatory", "signer", "signed_by"),
+    "title": ("title", "job_title", "role", "job"),
+    "affiliation": (
+        "affiliation",
+        "affiliations",
+        "organization",
+        "organisation",
+        "org",
+        "company",
+        "institution",
+        "employer",
+    ),
+    "link": ("link", "links", "url", "website", "web", "homepage", "home_page"),
+    "email": ("email", "e_mail", "mail", "email_address"),
+    "handle": ("handle", "username", "user", "twitter", "mastodon", "fediverse"),
+    "location": ("location", "city", "country", "place", "region"),
+    "signed_at": ("signed_at", "signed_on", "date", "signed", "timestamp", "signing_date"),
+    "position": ("position", "number", "no", "nr", "#"),
+    "status": ("status",),
+}
+COLUMNS = tuple(FIELDS)
+_FIELD_OF = {synonym: field for field, synonyms in FIELDS.items() for synonym in synonyms}
 STATUSES = ("reported", "confirmed")
 FORMATS = ("auto", "csv", "jsonl", "text")
+IDENTIFIER_LIMIT = 500
+EXTRA_LIMIT = 2_000
+MAX_EXTRA_COLUMNS = 100
 _NUMBERED = re.compile(r"^\s*(?:(\d{1,9})\s*[.)]|[-*\u2022])\s*(.*)$")
+_HEADER_WORD = re.compile(r"[\s\-]+")
 
 
 @dataclass(frozen=True, slots=True)
 class ImportRow:
+    """An entry as its list published it, checked. `entry` is its place in the list (1, 2, ...
+    among the rows read), by which the same file imported again is recognised."""
+
     line: int
+    entry: int
     name: str
     title: str | None
-    organization: str | None
+    affiliation: str | None
+    link: str | None
+    email: str | None
+    handle: str | None
+    location: str | None
+    extra: str | None  # other columns, a JSON object
     signed_at: Any
     position: int | None
     status: str
@@ -46,6 +84,12 @@ class RowError:
     line: int
     reason: str
     raw: dict[str, str] = field(default_factory=dict)
+
+
+def field_of(header: str) -> str | None:
+    """The field a column means (`Organisation` -> affiliation), or None for another column."""
+    word = _HEADER_WORD.sub("_", header.strip().casefold()).strip("_.")
+    return _FIELD_OF.get(word)
 
 
 class InputFile:
@@ -141,7 +185,9 @@ def _text(raw: dict[str, Any], column: str) -> str | None:
     if value.__class__ is not str:
         if column == "name":
             raise BadInput(f"the name must be text, not {type(value).__name__}")
-        value = str(value)
+        value = (
+            json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+        )
     if value[:1] == "'" and value[1:2] in _UNPREFIXED:
         # The spreadsheet-safety prefix our CSV reports add (and spreadsheets read as "text"):
         # an exported list imports back as the names it holds.
@@ -165,61 +211,115 @@ class RowValidator:
             found = self._dates[text] = parse_datetime(text, what="signed_at date")
         return found
 
-    def _organization(self, text: str) -> str:
+    def _affiliation(self, text: str) -> str:
         found = self._orgs.get(text)
         if found is None:
-            found = clean_display_name(text, what="organization")
+            found = clean_display_name(text, what="affiliation")
             if len(self._orgs) < 100_000:
                 self._orgs[text] = found
         return found
 
-    def __call__(self, line: int, raw: dict[str, Any]) -> ImportRow:
+    def __call__(
+        self, line: int, entry: int, raw: dict[str, Any], extra: dict[str, Any] | None = None
+    ) -> ImportRow:
+        """Entry number `entry`, from its fields (`raw`, by field name) and its other columns."""
         name = _text(raw, "name")
         if name is None:
             raise BadInput("the name is missing or empty")
         name = clean_display_name(name)
-        title = _text(raw, "title")
-        title = clean_display_name(title, what="title") if title else None
-        organization = _text(raw, "organization")
-        organization = self._organization(organization) if organization else None
-        if title and not organization:
-            raise BadInput("a title needs an organization (the role is recorded at one)")
+        title = _optional(raw, "title", clean_display_name)
+        affiliation = _text(raw, "affiliation")
+        affiliation = self._affiliation(affiliation) if affiliation else None
+        link = _optional(raw, "link", _identifier)
+        email = _optional(raw, "email", _identifier)
+        handle = _optional(raw, "handle", _identifier)
+        location = _optional(raw, "location", clean_display_name)
         signed = _text(raw, "signed_at")
         position_text = _text(raw, "position")
         position = None
         if position_text is not None:
             stripped = position_text.strip()
-            if not stripped.isdigit() or int(stripped) < 1:
-                raise BadInput(f"the position '{position_text}' is not a whole number of 1 or more")
+            if not stripped.isdigit() or not 1 <= int(stripped) <= MAX_POSITION:
+                raise BadInput(
+                    f"the position '{position_text}' is not a whole number from 1 to {MAX_POSITION}"
+                )
             position = int(stripped)
-        status = raw.get("status") or "reported"
+        status = _text(raw, "status") or "reported"
         if status not in STATUSES:
             raise BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
         return ImportRow(
             line,
+            entry,
             name,
             title,
-            organization,
+            affiliation,
+            link,
+            email,
+            handle,
+            location,
+            _extra(extra),
             self.date(signed.strip()) if signed else None,
             position,
             status,
         )
 
 
-def check_columns(columns: list[str]) -> None:
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
+MAX_POSITION = 2**31 - 1
+
+
+def _optional(raw: dict[str, Any], column: str, clean: Any) -> str | None:
+    value = _text(raw, column)
+    return clean(value, what=column.replace("_", " ")) if value else None
+
+
+def _identifier(text: str, *, what: str) -> str:
+    return clean_text(text, what=what, limit=IDENTIFIER_LIMIT)
+
+
+def _extra(columns: dict[str, Any] | None) -> str | None:
+    """The other columns of an entry that hold something, as a JSON object (as written)."""
+    if not columns:
+        return None
+    kept = {}
+    for column in columns:
+        text = _text(columns, column)
+        if text is not None:
+            kept[column] = clean_text(text, what=f"column '{column}'", limit=EXTRA_LIMIT)
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else None
+
+
+def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
+    """Which cell of a row is which field, and which are other (named) columns."""
+    fields: dict[int, str] = {}
+    others: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for index, cell in enumerate(header):
+        column = cell.strip()
+        meant = field_of(column)
+        if meant is None:
+            if not column:
+                raise BadInput(f"column {index + 1} of the header has no name")
+            if column in others.values():
+                raise BadInput(f"the header repeats {column!r}")
+            others[index] = column
+            continue
+        if meant in seen:
+            raise BadInput(
+                f"the header has two columns for {meant}: {seen[meant]!r} and {column!r}"
+            )
+        seen[meant] = column
+        fields[index] = meant
+    if "name" not in seen:
         raise BadInput(
-            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"the known columns are {', '.join(COLUMNS)}"
+            "the header has no 'name' column; the known columns are "
+            f"{', '.join(COLUMNS)} (and their usual synonyms, see the README)"
         )
-    if "name" not in columns:
+    if len(others) > MAX_EXTRA_COLUMNS:
         raise BadInput(
-            f"the header has no 'name' column; the known columns are {', '.join(COLUMNS)}"
+            f"the header has {len(others)} columns the tracker does not know; "
+            f"the limit is {MAX_EXTRA_COLUMNS}"
         )
-    duplicated = {c for c in columns if columns.count(c) > 1}
-    if duplicated:
-        raise BadInput(f"the header repeats {', '.join(sorted(duplicated))}")
+    return fields, others
 
 
 RowResult = ImportRow | RowError
@@ -234,25 +334,28 @@ def _csv_rows(source: InputFile) -> Iterator[RowResult]:
         raise BadInput(f"{source.label} is empty") from None
     except csv.Error as exc:
         raise BadInput(f"{source.label} has a malformed CSV header: {exc}") from None
-    columns = [c.strip() for c in header]
-    check_columns(columns)
-    width = len(columns)
+    fields, others = header_fields(header)
+    width = len(header)
+    entry = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
+            entry += 1
             yield RowError(reader.line_num, f"malformed CSV: {exc}")
             continue
         if _blank(cells):
             continue
+        entry += 1
         line = reader.line_num
-        raw = dict(zip(columns, cells, strict=False))
+        raw = {fields[i]: cell for i, cell in enumerate(cells) if i in fields}
+        extra = {others[i]: cell for i, cell in enumerate(cells) if i in others}
         if len(cells) != width:
             yield RowError(line, f"{len(cells)} cells where the header has {width}", raw)
             continue
-        yield _row(validate, line, raw)
+        yield _row(validate, line, entry, raw, extra)
 
 
 def _blank(cells: list[str]) -> bool:
@@ -260,30 +363,26 @@ def _blank(cells: list[str]) -> bool:
     return not cells or (len(cells) == 1 and not cells[0].strip())
 
 
-def csv_shape(source: InputFile) -> tuple[list[str], int] | None:
-    """The header cells, and how many rows `read_rows` gives, of a CSV file as Python's csv module
-    reads it (strictly); None where it refuses the file."""
-    reader = csv.reader(source.lines(), strict=True)
+def _row(
+    validate: RowValidator,
+    line: int,
+    entry: int,
+    raw: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> RowResult:
     try:
-        header = next(reader)
-        rows = sum(1 for cells in reader if not _blank(cells))
-    except (StopIteration, csv.Error, BadInput):
-        return None
-    return header, rows
-
-
-def _row(validate: RowValidator, line: int, raw: dict[str, Any]) -> RowResult:
-    try:
-        return validate(line, raw)
+        return validate(line, entry, raw, extra)
     except BadInput as exc:
         return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
 
 
 def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
     validate = RowValidator()
+    entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
             continue
+        entry += 1
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -292,29 +391,34 @@ def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
         if not isinstance(raw, dict):
             yield RowError(line_no, "each line must be a JSON object", {"name": line.strip()[:300]})
             continue
-        unknown = [k for k in raw if k not in COLUMNS]
-        if unknown:
-            yield RowError(
-                line_no,
-                f"unknown key {', '.join(map(repr, unknown))}; "
-                f"the known keys are {', '.join(COLUMNS)}",
-                {k: str(v) for k, v in raw.items()},
-            )
-            continue
-        yield _row(validate, line_no, raw)
+        fields: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in raw.items():
+            meant = field_of(key)
+            if meant is None:
+                extra[key] = value
+            elif meant in fields:
+                yield RowError(line_no, f"two keys for {meant}", {"name": line.strip()[:300]})
+                break
+            else:
+                fields[meant] = value
+        else:
+            yield _row(validate, line_no, entry, fields, extra)
 
 
 def _text_rows(source: InputFile) -> Iterator[RowResult]:
     validate = RowValidator()
+    entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
+        entry += 1
         match = _NUMBERED.match(text)
         raw: dict[str, Any] = {"name": text}
         if match:
             raw = {"name": match.group(2), "position": match.group(1)}
-        yield _row(validate, line_no, raw)
+        yield _row(validate, line_no, entry, raw)
 
 
 def sniff_format(source: InputFile, name: str) -> str:
@@ -327,7 +431,8 @@ def sniff_format(source: InputFile, name: str) -> str:
     if head.startswith("{"):
         return "jsonl"
     first = head.split("\n", 1)[0].strip().lower()
-    if first == "name" or first.startswith("name,") or ",name" in first:
+    cells = next(csv.reader([first]), [])
+    if (len(cells) > 1 and any(field_of(cell) == "name" for cell in cells)) or first == "name":
         return "csv"
     return "text"
 

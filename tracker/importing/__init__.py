@@ -1,0 +1,173 @@
+"""Bulk import of a signatory list: streamed, set-based, one transaction, idempotent.
+
+The parts an import passes through, in order:
+- `reader`: the file's bytes, its encoding and format; rows checked one by one into entries as
+  the list published them (name, title, affiliation, link, e-mail, handle, location, other
+  columns, date, position, status);
+- `staging`: each entry keyed (name key, blocking keys, identifier keys) and loaded in batches
+  into a temporary table (through `tracker.db.bulk`: COPY on PostgreSQL);
+- `resolution`: who each entry is (`domain.identity`, for the few entries that share a key with
+  someone), then people, organizations, roles and signatures in a handful of SQL statements.
+
+The history records the import as one entry: file name, rows, checksum, and what was linked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import IO
+
+from tracker.db.engine import sqlite_text
+from tracker.db.uow import UnitOfWork
+from tracker.domain.dates import utcnow
+from tracker.errors import BadInput
+from tracker.importing.reader import FORMATS, InputFile, RowError, read_rows, sniff_format
+from tracker.importing.resolution import Link, Resolution, resolve
+from tracker.importing.staging import BATCH, Reading, Stager, drop_temporary_tables
+from tracker.services import audit
+from tracker.services.letters import get_letter
+from tracker.services.sources import get_source
+
+MAX_LISTED_ERRORS = 5
+
+Progress = Callable[..., None]  # (rows read, bytes read[, phase])
+RejectSink = Callable[[RowError], None]
+LinkSink = Callable[[Link], None]
+
+__all__ = ["FORMATS", "ImportSummary", "Link", "RowError", "import_signatories"]
+
+
+@dataclass
+class ImportSummary(Resolution):
+    """What the resolution did (entries added, already present, new people, links, pairs to
+    review), and the reading."""
+
+    rows_read: int = 0
+    rejected: int = 0
+    unusable_identifiers: int = 0
+    seconds: float = 0.0
+    sha256: str = ""
+    errors: list[RowError] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.rows_read} rows read, {self.added} added, {self.already_present} already "
+            f"present, {self.rejected} rejected, {self.seconds:.1f} s"
+        )
+
+    def identity_line(self) -> str:
+        return (
+            f"{self.new_people} new people; {self.linked_by_identifier} entries linked to a "
+            f"person by a link, e-mail or handle, {self.linked_by_name} by name alone; "
+            f"{self.queued} pairs to review"
+        )
+
+
+def _first_errors(errors: Iterable[RowError]) -> str:
+    return "; ".join(f"line {e.line}: {e.reason}" for e in errors)
+
+
+def import_signatories(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    source_key: str,
+    stream: IO[bytes],
+    label: str,
+    fmt: str = "auto",
+    encoding: str | None = None,
+    on_error: str = "abort",
+    reject: RejectSink | None = None,
+    progress: Progress | None = None,
+    on_link: LinkSink | None = None,
+) -> ImportSummary:
+    """Import a signatory list into a letter, every entry as its list published it."""
+    started = time.perf_counter()
+    if on_error not in ("abort", "skip"):
+        raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
+    reader = InputFile(stream, encoding=encoding, label=label)
+    chosen = sniff_format(reader, label) if fmt == "auto" else fmt
+    letter = get_letter(uow=uow, slug=slug)
+    source = get_source(uow=uow, key=source_key)
+    connection = uow.session.connection()
+    stager = Stager(connection)
+    errors: list[RowError] = []
+    rejected = 0
+    for result in read_rows(reader, chosen):
+        if isinstance(result, RowError):
+            rejected += 1
+            if len(errors) < MAX_LISTED_ERRORS:
+                errors.append(result)
+            if reject is not None and on_error == "skip":
+                reject(result)
+            continue
+        stager.add(result)
+        if progress is not None and stager.count % BATCH == 0:
+            progress(stager.count + rejected, reader.bytes_read)
+    stager.finish()
+    reading = Reading(
+        stager.count,
+        stager.organizations,
+        stager.keyer.unusable_identifiers,
+        reader.sha256,
+        reader.encoding,
+        reader.bytes_read,
+    )
+    rows_read = reading.count + rejected
+    if progress is not None:
+        progress(rows_read, reading.bytes_read, "resolving")
+    if rejected and on_error == "abort":
+        raise BadInput(
+            f"{rejected} of {rows_read} rows are invalid, nothing was imported "
+            f"(first: {_first_errors(errors)}); fix them, or pass --on-error skip --rejects FILE"
+        )
+    if rows_read == 0:
+        raise BadInput(f"{label} has no rows to import")
+    postgres = connection.dialect.name == "postgresql"
+    now = utcnow()
+    resolution = resolve(
+        connection,
+        staged=reading.count,
+        organizations=reading.organizations,
+        letter_id=letter.id,
+        source_id=source.id,
+        now=now if postgres else sqlite_text(now),
+        on_link=on_link,
+    )
+    drop_temporary_tables(connection)
+    summary = ImportSummary(
+        **asdict(resolution),
+        rows_read=rows_read,
+        rejected=rejected,
+        unusable_identifiers=reading.unusable_identifiers,
+        seconds=time.perf_counter() - started,
+        sha256=reading.sha256,
+        errors=errors,
+    )
+    audit.record(
+        uow=uow,
+        action="import",
+        entity="signature",
+        entity_id=None,
+        letter_id=letter.id,
+        summary=f"imported {label} into {slug}: {summary.line()}; {summary.identity_line()}",
+        source_id=source.id,
+        after={
+            "file": label,
+            "format": chosen,
+            "encoding": reading.encoding,
+            "rows": rows_read,
+            "added": summary.added,
+            "already_present": summary.already_present,
+            "rejected": rejected,
+            "new_people": summary.new_people,
+            "linked_by_identifier": summary.linked_by_identifier,
+            "linked_by_name": summary.linked_by_name,
+            "queued": summary.queued,
+            "unusable_identifiers": summary.unusable_identifiers,
+            "sha256": reading.sha256,
+        },
+    )
+    return summary

@@ -1,0 +1,436 @@
+"""The resolution of a staged import: who each entry is, then people, organizations, roles and
+signatures, set-based.
+
+Who each entry is goes by `domain.identity`, the rules `signatory add` follows too. SQL only
+finds the candidates (entries and known people that share a name key or an identifier key,
+through indexes); the rules decide, in Python, for those few entries. Every other entry is a new
+person. Then a handful of SQL statements write everything, so nothing loops over all the rows
+in Python twice and memory stays flat as the input grows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import Connection, Table, text
+
+from tracker.db.bulk import copy_rows, indexes_rebuilt_after, on_commit_drop
+from tracker.db.models import Base
+from tracker.domain.identity import (
+    REVIEW_SCORE,
+    Candidate,
+    Signer,
+    compare,
+    decide,
+    same_entry_person,
+)
+from tracker.services.evidence import NameStatistics, identifier, signers
+
+PEOPLE, ROLES, SIGNATURES = (
+    Base.metadata.tables[name] for name in ("people", "roles", "signatures")
+)
+AFFILIATED = "Affiliated"  # the title of a role that an affiliation without a title gives
+# A link, e-mail or handle that more entries of one list share than this names no one person.
+MAX_SHARED_IDENTIFIER = 20
+DECIDE_CHUNK = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An entry of the file that was found to be a person known before it, or another entry's
+    person: who, by what, and why (what `--merges FILE` lists)."""
+
+    line: int
+    name: str
+    person_id: int
+    person: str
+    via: str
+    reason: str
+
+
+@dataclass
+class Resolution:
+    added: int = 0
+    already_present: int = 0
+    new_people: int = 0
+    new_roles: int = 0
+    linked_by_identifier: int = 0
+    linked_by_name: int = 0
+    queued: int = 0
+
+
+@dataclass
+class _Entry:
+    row_no: int
+    line: int
+    signer: Signer
+
+
+@dataclass
+class _Decided:
+    known: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # row -> person, via, why
+    repeats: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # row -> first row...
+    queued: int = 0
+
+
+_ENTRY_COLUMNS = (
+    "r.row_no, r.line, r.name, r.name_key, r.link_key, r.email_key, r.handle_key, r.org_key"
+)
+
+# Entries this letter already holds from this source, by their place in it: the same file
+# imported again changes nothing.
+_DROP_PRESENT = (
+    "DELETE FROM import_rows WHERE row_no IN (SELECT s.entry FROM signatures s "
+    "WHERE s.letter_id = :letter AND s.source_id = :source AND s.entry IS NOT NULL)"
+)
+# Known people an entry may be: the same identifier key, or the same name or alias key.
+_KNOWN_CANDIDATES = """
+SELECT r.row_no, s.person_id FROM import_rows r JOIN signatures s ON s.link_key = r.link_key
+UNION SELECT r.row_no, s.person_id FROM import_rows r JOIN signatures s ON s.email_key = r.email_key
+UNION SELECT r.row_no, s.person_id FROM import_rows r
+    JOIN signatures s ON s.handle_key = r.handle_key
+UNION SELECT r.row_no, coalesce(p.merged_into_id, p.id) FROM import_rows r
+    JOIN people p ON p.name_key = r.name_key
+UNION SELECT r.row_no, a.person_id FROM import_rows r JOIN aliases a ON a.alias_key = r.name_key
+ORDER BY 1
+"""
+# Entries of the file that share an identifier key or a name key with another entry.
+_SHARED = (
+    "SELECT {columns} FROM import_rows r WHERE r.{key} IN (SELECT {key} FROM import_rows "
+    "WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1 AND count(*) <= :most) "
+    "ORDER BY r.row_no"
+)
+_CREATE_KNOWN = (
+    "CREATE TEMPORARY TABLE import_known (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL,"
+    " via TEXT NOT NULL, reason TEXT NOT NULL){suffix}"
+)
+_CREATE_REPEATS = (
+    "CREATE TEMPORARY TABLE import_repeats (row_no INTEGER PRIMARY KEY, "
+    "first_row INTEGER NOT NULL, via TEXT NOT NULL, reason TEXT NOT NULL){suffix}"
+)
+# An entry that is a known person who signed this letter before this import is already present.
+_DROP_SIGNED = (
+    "DELETE FROM import_rows WHERE row_no IN (SELECT k.row_no FROM import_known k "
+    "WHERE EXISTS (SELECT 1 FROM signatures s WHERE s.person_id = k.person_id "
+    "AND s.letter_id = :letter))"
+)
+# Every entry's person, in one pass: the known person it is, or a new person whose id is decided
+# here: the largest id before the import (the import holds the write lock) plus the row number
+# of the first entry of that person. Ids of new people thus increase in file order, and nothing
+# has to find the new people again after they are inserted.
+_CREATE_PEOPLE = (
+    "CREATE TEMPORARY TABLE import_people (row_no INTEGER PRIMARY KEY, "
+    "person_id INTEGER NOT NULL){suffix}"
+)
+_MATCH_PEOPLE = (
+    "INSERT INTO import_people (row_no, person_id) SELECT r.row_no, coalesce("
+    "(SELECT k.person_id FROM import_known k WHERE k.row_no = r.row_no), :max_before + coalesce("
+    "(SELECT x.first_row FROM import_repeats x WHERE x.row_no = r.row_no), r.row_no)) "
+    "FROM import_rows r ORDER BY r.row_no"
+)
+_ALL_NEW = (
+    "INSERT INTO import_people (row_no, person_id) SELECT r.row_no, :max_before + coalesce("
+    "(SELECT x.first_row FROM import_repeats x WHERE x.row_no = r.row_no), r.row_no) "
+    "FROM import_rows r ORDER BY r.row_no"
+)
+_ADD_PEOPLE = (
+    "INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at) "
+    "SELECT i.person_id, r.name, r.name_key, r.last_key, r.first_key, :source, :now "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "WHERE i.person_id = :max_before + r.row_no ORDER BY r.row_no"
+)
+# The organizations of the file, one row per key: collected while reading (they are few), or, past
+# MAX_TRACKED_ORGANIZATIONS, grouped from the staging table.
+_CREATE_ORGANIZATIONS = (
+    "CREATE TEMPORARY TABLE import_orgs (org_key TEXT PRIMARY KEY, name TEXT NOT NULL){suffix}"
+)
+# min() in code point order, as Python compares the names it collects (PostgreSQL would otherwise
+# order by the database's collation).
+_GROUP_ORGANIZATIONS = (
+    "INSERT INTO import_orgs (org_key, name) SELECT r.org_key, min(r.affiliation{collate}) "
+    "FROM import_rows r WHERE r.org_key IS NOT NULL GROUP BY r.org_key"
+)
+_ADD_ORGANIZATIONS = (
+    "INSERT INTO organizations (name, name_key, source_id) "
+    "SELECT g.name, g.org_key, :source FROM import_orgs g "
+    "WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name_key = g.org_key) "
+    "AND NOT EXISTS (SELECT 1 FROM organization_aliases a WHERE a.alias_key = g.org_key) "
+    "ORDER BY g.org_key"
+)
+# Roles join their organization by key (or an organization alias's key) as they are inserted.
+# A new person's first entry is the only one that can give that person a role so far: those go in
+# as they are, in one pass. Every other entry (a known person, or a new person's later entry) may
+# repeat a role the person has, so only a role not yet held goes in. That probe must go by the
+# person (`ix_roles_person_id_starts_on`): `+ 0` keeps SQLite, which has no statistics here,
+# from probing by organization instead, which scans a third of all roles per entry when a list
+# names three organizations.
+_ROLE_ROWS = (
+    "SELECT i.person_id, coalesce(o.id, a.organization_id) AS organization_id, "
+    f"coalesce(r.title, '{AFFILIATED}') AS title "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no "
+    "LEFT JOIN organizations o ON o.name_key = r.org_key "
+    "LEFT JOIN organization_aliases a ON a.alias_key = r.org_key "
+    "WHERE r.org_key IS NOT NULL "
+)
+_ADD_FIRST_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    f"SELECT m.person_id, m.organization_id, m.title, :source, :now FROM ({_ROLE_ROWS}"
+    "AND i.person_id = :max_before + r.row_no) m"
+)
+_ADD_OTHER_ROLES = (
+    "INSERT INTO roles (person_id, organization_id, title, source_id, created_at) "
+    f"SELECT DISTINCT m.person_id, m.organization_id, m.title, :source, :now FROM ({_ROLE_ROWS}"
+    "AND i.person_id <> :max_before + r.row_no) m "
+    "WHERE NOT EXISTS (SELECT 1 FROM roles x WHERE x.person_id = m.person_id "
+    "AND x.organization_id + 0 = m.organization_id AND x.title = m.title)"
+)
+_ADD_SIGNATURES = (
+    "INSERT INTO signatures (letter_id, person_id, position, as_written, status, signed_at, "
+    "source_id, created_at, entry, title, affiliation, link, email, handle, location, extra, "
+    "link_key, email_key, handle_key) "
+    "SELECT :letter, i.person_id, r.position, r.name, r.status, r.signed_at, :source, :now, "
+    "r.row_no, r.title, r.affiliation, r.link, r.email, r.handle, r.location, r.extra, "
+    "r.link_key, r.email_key, r.handle_key "
+    "FROM import_rows r JOIN import_people i ON i.row_no = r.row_no ORDER BY r.row_no"
+)
+_LINKS = (
+    "SELECT r.line, r.name, k.person_id, p.name, k.via, k.reason FROM import_known k "
+    "JOIN import_rows r ON r.row_no = k.row_no JOIN people p ON p.id = k.person_id "
+    "UNION ALL SELECT r.line, r.name, i.person_id, f.name, x.via, x.reason FROM import_repeats x "
+    "JOIN import_rows r ON r.row_no = x.row_no JOIN import_people i ON i.row_no = x.row_no "
+    "JOIN import_rows f ON f.row_no = x.first_row ORDER BY 1"
+)
+
+
+def resolve(
+    connection: Connection,
+    *,
+    letter_id: int,
+    source_id: int,
+    now: Any,
+    staged: int,
+    organizations: dict[str, str] | None,
+    on_link: Callable[[Link], None] | None = None,
+) -> Resolution:
+    """Decide who each staged entry is, and write people, organizations, roles, signatures."""
+
+    def run(sql: str, **params: Any) -> int:
+        return connection.execute(text(sql), params).rowcount
+
+    summary = Resolution()
+    postgres = connection.dialect.name == "postgresql"
+    suffix = on_commit_drop(postgres)
+    summary.already_present = run(_DROP_PRESENT, letter=letter_id, source=source_id)
+    staged -= summary.already_present
+    if postgres:
+        run("ANALYZE import_rows")
+    max_before = _largest_person_id(connection)
+    anyone = connection.execute(text("SELECT EXISTS (SELECT 1 FROM people)")).scalar_one()
+    decided = _decide(connection, letter=letter_id, known=bool(anyone))
+    run(_CREATE_KNOWN.format(suffix=suffix))
+    run(_CREATE_REPEATS.format(suffix=suffix))
+    _store(connection, "import_known", decided.known)
+    _store(connection, "import_repeats", decided.repeats)
+    summary.queued = decided.queued
+    vias = [via for _, via, _ in (*decided.known.values(), *decided.repeats.values())]
+    summary.linked_by_name = vias.count("name")
+    summary.linked_by_identifier = len(vias) - summary.linked_by_name
+    if decided.known:
+        signed = run(_DROP_SIGNED, letter=letter_id)
+        summary.already_present += signed
+        staged -= signed
+    run(_CREATE_PEOPLE.format(suffix=suffix))
+    run(_MATCH_PEOPLE if decided.known else _ALL_NEW, max_before=max_before)
+    with indexes_rebuilt_after(connection, PEOPLE, staged):
+        summary.new_people = run(_ADD_PEOPLE, max_before=max_before, source=source_id, now=now)
+    if postgres and summary.new_people:
+        _advance_people_sequence(connection)
+    if postgres:
+        run("ANALYZE import_people")
+    run(_CREATE_ORGANIZATIONS.format(suffix=suffix))
+    if organizations is None:
+        run(_GROUP_ORGANIZATIONS.format(collate=' COLLATE "C"' if postgres else ""))
+    elif organizations:
+        connection.execute(
+            text("INSERT INTO import_orgs (org_key, name) VALUES (:key, :name)"),
+            [{"key": key, "name": name} for key, name in organizations.items()],
+        )
+    if organizations is None or organizations:
+        run(_ADD_ORGANIZATIONS, source=source_id)
+        roles = {"source": source_id, "now": now, "max_before": max_before}
+        with indexes_rebuilt_after(connection, ROLES, staged):
+            summary.new_roles = run(_ADD_FIRST_ROLES, **roles)
+        summary.new_roles += run(_ADD_OTHER_ROLES, **roles)
+    with indexes_rebuilt_after(connection, SIGNATURES, staged):
+        summary.added = run(_ADD_SIGNATURES, letter=letter_id, source=source_id, now=now)
+    if on_link is not None:
+        for row in connection.execute(text(_LINKS)):
+            on_link(Link(*row))
+    return summary
+
+
+def _store(connection: Connection, table: str, rows: dict[int, tuple[int, str, str]]) -> None:
+    if rows:
+        values = [(row_no, *decision) for row_no, decision in sorted(rows.items())]
+        columns = (
+            "row_no",
+            "person_id" if table == "import_known" else "first_row",
+            "via",
+            "reason",
+        )
+        copy_rows(connection, table, columns, values)
+
+
+def _entries(connection: Connection, sql: str, letter: int, **params: Any) -> Iterator[_Entry]:
+    """Entries of the staging table as signers of the letter being imported."""
+    letters = frozenset({letter})
+    for row_no, line, name, key, link, email, handle, org in connection.execute(text(sql), params):
+        found = frozenset(
+            identifier(kind, value)
+            for kind, value in (("link", link), ("email", email), ("handle", handle))
+            if value
+        )
+        orgs = frozenset({org} if org else ())
+        yield _Entry(row_no, line, Signer(name, key, found, orgs, letters))
+
+
+def _decide(connection: Connection, *, letter: int, known: bool) -> _Decided:
+    decided = _Decided()
+    if known:
+        _decide_known(connection, decided, letter)
+    _group_within_file(connection, decided, letter)
+    return decided
+
+
+def _decide_known(connection: Connection, decided: _Decided, letter: int) -> None:
+    """Entries that share a key with people known before: `domain.identity.decide`."""
+    statistics = NameStatistics(connection)
+    by_row: dict[int, set[int]] = defaultdict(set)
+    for row_no, person_id in connection.execute(text(_KNOWN_CANDIDATES)).all():
+        by_row[row_no].add(person_id)
+    rows = sorted(by_row)
+    for start in range(0, len(rows), DECIDE_CHUNK):
+        chunk = rows[start : start + DECIDE_CHUNK]
+        people = signers(connection, {p for row in chunk for p in by_row[row]})
+        in_list = ", ".join(str(row) for row in chunk)
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM import_rows r WHERE r.row_no IN ({in_list})"
+        entries = list(_entries(connection, sql, letter))
+        statistics.prime((entry.signer.name, entry.signer.key) for entry in entries)
+        for entry in entries:
+            stats = statistics.of(entry.signer.name, entry.signer.key)
+            candidates = [
+                Candidate(pid, people[pid], stats) for pid in by_row[entry.row_no] if pid in people
+            ]
+            decision = decide(entry.signer, candidates)
+            decided.queued += len(decision.review)
+            if decision.person_id is not None:
+                decided.known[entry.row_no] = (decision.person_id, decision.via, decision.reason)
+
+
+def _group_within_file(connection: Connection, decided: _Decided, letter: int) -> None:
+    """Entries of the file that are one person: joined by a shared identifier (a name alone
+    never joins two entries, which are then queued for review). A group with an entry that is a
+    known person is that person; a group's other entries repeat its first."""
+    parent: dict[int, int] = {}
+
+    def root(row: int) -> int:
+        while parent.get(row, row) != row:
+            parent[row] = parent.get(parent[row], parent[row])
+            row = parent[row]
+        return row
+
+    entries: dict[int, _Entry] = {}
+    why: dict[tuple[int, int], str] = {}
+    for key in ("link_key", "email_key", "handle_key"):
+        sql = _SHARED.format(columns=_ENTRY_COLUMNS, key=key)
+        groups: dict[str, list[_Entry]] = defaultdict(list)
+        for entry in _entries(connection, sql, letter, most=MAX_SHARED_IDENTIFIER):
+            entries.setdefault(entry.row_no, entry)
+            shared = next(i.key for i in entry.signer.identifiers if i.kind == key[:-4])
+            groups[shared].append(entry)
+        for members in groups.values():
+            for a, b in combinations(members, 2):
+                if same_entry_person(a.signer, b.signer):
+                    low, high = sorted((root(a.row_no), root(b.row_no)))
+                    parent[high] = low
+                    why.setdefault((a.row_no, b.row_no), key[:-4])
+                else:
+                    decided.queued += 1
+    decided.queued += _same_names_queued(connection, letter)
+    components: dict[int, list[int]] = defaultdict(list)
+    for row in parent:
+        components[root(row)].append(row)
+    for first, rows in components.items():
+        group = sorted(set(rows) | {first})
+        persons = {decided.known[m][0] for m in group if m in decided.known}
+        kinds = sorted({kind for pair, kind in why.items() if pair[0] in group})
+        via = kinds[0] if kinds else "link"
+        head = group[0]
+        reason = f"same {via} as line {entries[head].line}"
+        if len(persons) == 1:
+            (person_id,) = persons
+            for member in group:
+                if member not in decided.known:
+                    decided.known[member] = (person_id, via, reason)
+        elif not persons:
+            for member in group[1:]:
+                decided.repeats[member] = (head, via, reason)
+
+
+def _same_names_queued(connection: Connection, letter: int) -> int:
+    """Pairs of entries with one name key and no identifier that decides them: two published
+    entries, both kept, to be reviewed (probable duplicates, or namesakes)."""
+    sql = _SHARED.format(columns=_ENTRY_COLUMNS, key="name_key")
+    groups: dict[str, list[_Entry]] = defaultdict(list)
+    for entry in _entries(connection, sql, letter, most=MAX_SHARED_IDENTIFIER):
+        groups[entry.signer.key].append(entry)
+    queued = 0
+    for members in groups.values():
+        for a, b in combinations(members, 2):
+            comparison = compare(a.signer, b.signer)
+            if not comparison.shared and comparison.score >= REVIEW_SCORE:
+                queued += 1
+    return queued
+
+
+def _people_sequence(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT pg_get_serial_sequence('people', 'id')")).scalar())
+
+
+def _largest_person_id(connection: Connection) -> int:
+    """The id after which the import numbers its new people.
+
+    SQLite: the import's transaction holds the database's write lock, so no other writer can
+    take an id meanwhile. PostgreSQL: other writers are held off `people` until the import
+    commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
+    readers), and the ids the sequence has already handed out count as taken.
+    """
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
+    largest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
+    if not postgres:
+        return largest
+    handed_out = connection.execute(
+        text(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+            f"FROM {_people_sequence(connection)}"
+        )
+    ).scalar_one()
+    return max(int(handed_out), largest)
+
+
+def _advance_people_sequence(connection: Connection) -> None:
+    """PostgreSQL: the people the import numbered itself are past the sequence; move it on."""
+    sequence = _people_sequence(connection)
+    connection.execute(
+        text("SELECT setval(CAST(:sequence AS regclass), (SELECT max(id) FROM people))"),
+        {"sequence": sequence},
+    )
+
+
+__all__ = ["AFFILIATED", "Iterable", "Link", "Resolution", "Table", "resolve"]

@@ -1,0 +1,222 @@
+"""What the database knows about people, as evidence for `domain.identity`: each person's name,
+the identifiers of their signatures and their organizations (`signers`), and how much a name
+can carry among the people known (`NameStatistics`).
+
+One reader for the import, `signatory add`, `person add` and `person duplicates`, so the four
+weigh the same evidence the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, bindparam, text
+
+from tracker.domain.identifiers import Identifier, is_personal_link
+from tracker.domain.identity import NameStats, Signer, expected_namesakes
+from tracker.domain.matching import tokens
+
+CHUNK = 500
+
+_PEOPLE = text(
+    "SELECT id, name, name_key FROM people WHERE id IN :ids AND merged_into_id IS NULL"
+).bindparams(bindparam("ids", expanding=True))
+_IDENTIFIERS = text(
+    "SELECT person_id, link_key, email_key, handle_key FROM signatures WHERE person_id IN :ids "
+    "AND (link_key IS NOT NULL OR email_key IS NOT NULL OR handle_key IS NOT NULL)"
+).bindparams(bindparam("ids", expanding=True))
+_LETTERS = text(
+    "SELECT DISTINCT person_id, letter_id FROM signatures WHERE person_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_ALIASES = text("SELECT person_id, alias_key FROM aliases WHERE person_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_AFFILIATIONS = text(
+    "SELECT DISTINCT r.person_id, o.name_key FROM roles r "
+    "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def first_token(first_key: str) -> str | None:
+    """The first token of a name of two tokens or more, from its first blocking key ("ana l"
+    gives "ana"); a one-token name's first key is its initial alone, and gives None."""
+    head, space, _ = first_key.rpartition(" ")
+    return head if space else None
+
+
+def expected_from_counts(
+    words: Sequence[str],
+    firsts: Mapping[str | None, int],
+    lasts: Mapping[str, int],
+    people: int,
+    *,
+    holders: int,
+) -> float:
+    """`expected_namesakes` of a name's tokens, from how many people have its first token first
+    and its last token last, less the name's own holders (whose blocking keys hold a one-word
+    name as a last token only)."""
+    if not words:
+        return 0.0
+    if len(words) == 1:
+        first, last = firsts.get(words[0], 0), max(0, lasts.get(words[0], 0) - holders)
+        return expected_namesakes(first, last, people, mononym=True)
+    first = max(0, firsts.get(words[0], 0) - holders)
+    last = max(0, lasts.get(words[-1], 0) - holders)
+    return expected_namesakes(first, last, people)
+
+
+def identifier(kind: str, key: str) -> Identifier:
+    return Identifier(kind, key, is_personal_link(key) if kind == "link" else True)
+
+
+def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Signer]:
+    """Each (unmerged) person's name and key, their aliases' keys, and the identifiers,
+    organizations and letters of all their signatures and roles."""
+    ids = sorted(set(person_ids))
+    found: dict[int, Signer] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        names = {pid: (name, key) for pid, name, key in connection.execute(_PEOPLE, {"ids": chunk})}
+        keys: dict[int, set[Identifier]] = defaultdict(set)
+        for pid, link, email, handle in connection.execute(_IDENTIFIERS, {"ids": chunk}):
+            for kind, key in (("link", link), ("email", email), ("handle", handle)):
+                if key:
+                    keys[pid].add(identifier(kind, key))
+        orgs: dict[int, set[str]] = defaultdict(set)
+        for pid, org_key in connection.execute(_AFFILIATIONS, {"ids": chunk}):
+            orgs[pid].add(org_key)
+        letters: dict[int, set[int]] = defaultdict(set)
+        for pid, letter_id in connection.execute(_LETTERS, {"ids": chunk}):
+            letters[pid].add(letter_id)
+        aliases: dict[int, set[str]] = defaultdict(set)
+        for pid, alias_key in connection.execute(_ALIASES, {"ids": chunk}):
+            aliases[pid].add(alias_key)
+        for pid, (name, key) in names.items():
+            found[pid] = Signer(
+                name,
+                key,
+                frozenset(keys[pid]),
+                frozenset(orgs[pid]),
+                frozenset(letters[pid]),
+                frozenset(aliases[pid]),
+            )
+    return found
+
+
+_HOLDERS = text(
+    "SELECT h.name_key, count(DISTINCT h.person_id) FROM ("
+    "SELECT name_key, coalesce(merged_into_id, id) AS person_id FROM people "
+    "WHERE name_key IN :keys UNION "
+    "SELECT alias_key, person_id FROM aliases WHERE alias_key IN :keys) h GROUP BY h.name_key"
+).bindparams(bindparam("keys", expanding=True))
+_LASTS = text(
+    "SELECT last_key, count(*) FROM people WHERE last_key IN :keys AND merged_into_id IS NULL "
+    "GROUP BY last_key"
+).bindparams(bindparam("keys", expanding=True))
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class NameStatistics:
+    """How many known people hold a name key, and how often a name's first and last tokens
+    occur among them (through the blocking keys' indexes), cached for one command."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.people = int(
+            connection.execute(
+                text("SELECT count(*) FROM people WHERE merged_into_id IS NULL")
+            ).scalar_one()
+        )
+        self._holders: dict[str, int] = {}
+        self._firsts: dict[str, int] = {}
+        self._lasts: dict[str, int] = {}
+
+    def prime(self, names: Iterable[tuple[str, str]]) -> None:
+        """Count, a few statements per chunk, what `of` will ask of these (name, key) pairs."""
+        keys: set[str] = set()
+        lasts: set[str] = set()
+        for name, key in names:
+            if key not in self._holders:
+                keys.add(key)
+            words = tokens(name)
+            if words and words[-1] not in self._lasts:
+                lasts.add(words[-1])
+        for chunk in _chunks(sorted(keys)):
+            self._holders.update(dict.fromkeys(chunk, 0))
+            self._holders.update(
+                {
+                    key: int(count)
+                    for key, count in self.connection.execute(_HOLDERS, {"keys": chunk})
+                }
+            )
+        for chunk in _chunks(sorted(lasts)):
+            self._lasts.update(dict.fromkeys(chunk, 0))
+            self._lasts.update(
+                {
+                    token: int(count)
+                    for token, count in self.connection.execute(_LASTS, {"keys": chunk})
+                }
+            )
+
+    def holders(self, key: str) -> int:
+        found = self._holders.get(key)
+        if found is None:
+            found = int(
+                self.connection.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT coalesce(merged_into_id, id) FROM people "
+                        "WHERE name_key = :key UNION "
+                        "SELECT person_id FROM aliases WHERE alias_key = :key) h"
+                    ),
+                    {"key": key},
+                ).scalar_one()
+            )
+            self._holders[key] = found
+        return found
+
+    def _first(self, token: str) -> int:
+        """People whose first blocking key has this first token (see `first_token`)."""
+        found = self._firsts.get(token)
+        if found is None:
+            found = int(
+                self.connection.execute(
+                    text(
+                        "SELECT count(*) FROM people WHERE first_key >= :low AND first_key < :high "
+                        "AND merged_into_id IS NULL"
+                    ),
+                    {"low": token + " ", "high": token + "!"},
+                ).scalar_one()
+            )
+            self._firsts[token] = found
+        return found
+
+    def _last(self, token: str) -> int:
+        found = self._lasts.get(token)
+        if found is None:
+            found = int(
+                self.connection.execute(
+                    text(
+                        "SELECT count(*) FROM people WHERE last_key = :token "
+                        "AND merged_into_id IS NULL"
+                    ),
+                    {"token": token},
+                ).scalar_one()
+            )
+            self._lasts[token] = found
+        return found
+
+    def of(self, name: str, key: str) -> NameStats:
+        """The statistics of a name seen anew (its own holders are not counted as namesakes)."""
+        holders = self.holders(key)
+        words = tokens(name)
+        if not words:
+            return NameStats(holders, 0.0)
+        firsts: dict[str | None, int] = {words[0]: self._first(words[0])}
+        lasts = {words[-1]: self._last(words[-1])}
+        expected = expected_from_counts(words, firsts, lasts, self.people, holders=holders)
+        return NameStats(holders, expected)
