@@ -8,7 +8,9 @@ A signature is one entry of a list, as published: its place in its source (`entr
 affiliation, link, e-mail, handle, location, other columns (`extra`, JSON), the identifiers'
 keys, and whether its signer asked not to be named (`withheld`). Two entries of one list may be
 one person, so `(letter_id, person_id)` is no longer unique; `(letter_id, source_id, entry)` is.
-People merged by a decision point to the person they were merged into; `identity_decisions`
+People merged by a decision point to the person they were merged into (a plain column: a
+foreign key on SQLite would need `people` rebuilt, which fails once anything refers to a
+person, or worse, cascades to the aliases); `identity_decisions`
 records merges, not-same judgements and moves, each of which can be undone.
 
 On SQLite the signatures table is rebuilt (a unique constraint cannot be dropped in place). The
@@ -94,11 +96,9 @@ def upgrade() -> None:
     with op.batch_alter_table('signatures', schema=None) as batch_op:
         for name in _KEYS:
             batch_op.create_index(f'ix_signatures_{name}', [name], unique=False)
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            'fk_people_merged_into_id_people', 'people', ['merged_into_id'], ['id']
-        )
+    # Added in place, without a foreign key: on SQLite a constraint would need the table
+    # rebuilt, and dropping `people` to rebuild it fails (or cascades) once anything refers to it.
+    op.add_column('people', sa.Column('merged_into_id', sa.Integer(), nullable=True))
     op.create_table(
         'identity_decisions',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -141,9 +141,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_identity_decisions_pair', table_name='identity_decisions')
     op.drop_table('identity_decisions')
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_people_merged_into_id_people', type_='foreignkey')
-        batch_op.drop_column('merged_into_id')
+    op.drop_column('people', 'merged_into_id')
     kept = _keep_events_aside()
     with op.batch_alter_table('signatures', schema=None) as batch_op:
         for name in _KEYS:

@@ -13,8 +13,10 @@ def test_each_reason_is_found(tracker: Tracker) -> None:
         ("Dana Whitfield", "Dаna Whitfield", "same key"),  # Cyrillic а
         ("Ilya Sutskever", "llya Sutskever", "l/I confusion"),
         ("Grace Hopper", "Hopper Grace", "token order"),
-        ("Margaret Hamilton", "M. Hamilton", "initials"),
-        ("Katherine Johnson", "Katherine Jonson", "edit distance 1"),
+        ("Margaret Hamilton", "M. Hamilton", "names alike: initials"),
+        ("Katherine Johnson", "Katherine Jonson", "names alike: similar spelling"),
+        ("Robert Noyce", "Bob Noyce", "names alike: nickname"),
+        ("Андрей Конарев", "Andrey Konarev", "transliteration"),
     ]
     for first, second, _ in pairs:
         tracker.ok("person", "add", first, "--source", "s", "--new-person")
@@ -24,16 +26,25 @@ def test_each_reason_is_found(tracker: Tracker) -> None:
     by_pair = {frozenset((p["first"], p["second"])): p for p in found}
     for first, second, reason in pairs:
         pair = by_pair[frozenset((first, second))]
-        assert pair["reason"].startswith(reason), (first, second, pair)
-        assert 85 <= pair["score"] <= 100
+        assert reason in pair["reason"], (first, second, pair)
+        assert 50 <= pair["score"] <= 100
     assert not any("Unrelated Person" in (p["first"], p["second"]) for p in found)
 
 
-def test_limited_to_a_letter(seeded: Tracker) -> None:
+def test_limited_to_pairs_with_a_signer_of_the_letter(seeded: Tracker) -> None:
+    """`--letter`: at least one of the two signed it."""
     seeded.ok("person", "add", "Mira Muratti", "--source", "seed-003", "--new-person")
+    seeded.ok("person", "add", "Sam Altmann", "--source", "seed-003", "--new-person")
     everywhere = json.loads(seeded.ok("person", "duplicates", "-f", "json"))
-    assert any("Mira Muratti" in (p["first"], p["second"]) for p in everywhere)
+    pairs = {(p["first"], p["second"]) for p in everywhere}
+    assert {("Mira Murati", "Mira Muratti"), ("Sam Altman", "Sam Altmann")} <= pairs
     on_letter = json.loads(
         seeded.ok("person", "duplicates", "--letter", "openai-board-2023", "-f", "json")
     )
-    assert not any("Mira Muratti" in (p["first"], p["second"]) for p in on_letter)
+    assert {(p["first"], p["second"]) for p in on_letter} == {("Mira Murati", "Mira Muratti")}
+
+
+def test_a_pair_judged_apart_is_never_proposed_again(seeded: Tracker) -> None:
+    seeded.ok("person", "add", "Mira Muratti", "--source", "seed-003", "--new-person")
+    seeded.ok("person", "not-same", "Mira Murati", "Mira Muratti", "--reason", "checked")
+    assert json.loads(seeded.ok("person", "duplicates", "-f", "json")) == []

@@ -275,6 +275,11 @@ def print_summary() -> None:
                     f"as of {row['reported_as_of'][:10]} ({row['reported_source']})"
                 )
             say(f"  named signatories  {row['named']} ({row['named_sources']})")
+            if row["people"] != row["named"] or row["same_name_pairs"]:
+                say(
+                    f"  distinct people    {row['people']}; {row['same_name_pairs']} pairs of "
+                    "one name to review (`tracker person duplicates`)"
+                )
             if row["unnamed"] is not None:
                 say(f"  unnamed            {row['unnamed']}")
             say(

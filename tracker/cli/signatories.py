@@ -21,7 +21,16 @@ signatory_app = typer.Typer(help="Signatures on letters.", no_args_is_help=True)
 
 LETTER = typer.Option(..., "--letter", metavar="SLUG", help="The letter.")
 SOURCE = typer.Option(..., "--source", metavar="KEY", help="The source of this fact.")
-LIST_COLUMNS = ["position", "name", "status", "signed_at", "source", "person_id"]
+LIST_COLUMNS = [
+    "position",
+    "name",
+    "title",
+    "affiliation",
+    "status",
+    "signed_at",
+    "source",
+    "person_id",
+]
 
 
 @signatory_app.command("add")
@@ -85,7 +94,7 @@ def signatory_add(
         say(f"{result.person} already signed {letter} ({result.status}); nothing changed")
         return
     new = " (new person)" if result.created_person else ""
-    via = f" (the same {result.via})" if result.via and result.via != "name" else ""
+    via = f" (the same {result.via})" if result.via in ("link", "email", "handle") else ""
     alias = f"; kept {name.strip()!r} as an alias" if result.alias_added else ""
     say(f"{result.person}{new}{via} signed {letter}{alias}")
 
@@ -96,6 +105,9 @@ def signatory_list(
     slug: str,
     status: str | None = typer.Option(None, "--status", help="Only this status."),
     include_all: bool = typer.Option(False, "--all", help="Include retracted signatures."),
+    private: bool = typer.Option(
+        False, "--private", help="Include e-mail addresses and withheld names (personal data)."
+    ),
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """List a letter's signatories in published order (retracted ones left out)."""
@@ -104,9 +116,12 @@ def signatory_list(
 
     if status is not None and status not in SIGNATURE_STATUSES:
         raise BadInput(f"unknown status '{status}'; use one of {', '.join(SIGNATURE_STATUSES)}")
+    columns = LIST_COLUMNS + (["email"] if private else [])
     with unit_of_work(readonly=True) as uow:
-        rows = iter_signatories(uow=uow, slug=slug, status=status, include_all=include_all)
-        emit((row.as_dict() for row in rows), LIST_COLUMNS, fmt)
+        rows = iter_signatories(
+            uow=uow, slug=slug, status=status, include_all=include_all, private=private
+        )
+        emit((row.as_dict(private=private) for row in rows), columns, fmt)
 
 
 @signatory_app.command("retract")

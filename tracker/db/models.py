@@ -118,7 +118,9 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # Set when a person's decision merged this person into another (`person merge`); undone by
     # clearing it. A merged person is kept, with nothing attached, so the merge can be undone.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # No foreign key: adding one on SQLite would rebuild `people` (see migration 0003); the
+    # decisions service is its only writer.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Alias(Base):

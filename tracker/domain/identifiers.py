@@ -125,6 +125,19 @@ def handle_key(text: str) -> str | None:
     return f"@{user.casefold()}" + (f"@{server.casefold()}" if server else "")
 
 
+def private_link(link: str | None, email: str | None) -> tuple[str | None, str | None]:
+    """A link that is an e-mail address (`mailto:`) is personal data: it goes to the e-mail
+    field, which no report shows. Where that field holds an address already, the link stays as
+    written and the outputs leave it out (`is_email_link`)."""
+    if link and is_email_link(link) and not email:
+        return None, link
+    return link, email
+
+
+def is_email_link(link: str) -> bool:
+    return link.strip().lower().startswith("mailto:")
+
+
 def identifiers(
     *, link: str | None = None, email: str | None = None, handle: str | None = None
 ) -> tuple[Identifier, ...]:

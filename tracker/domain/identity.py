@@ -256,7 +256,7 @@ def decide(row: Signer, candidates: Sequence[Candidate]) -> Decision:
     review = tuple(
         (c.person_id, comparison)
         for c, comparison in compared
-        if comparison.score >= REVIEW_SCORE or comparison.shared
+        if comparison.score >= REVIEW_SCORE or comparison.shared or c.signer.holds(row.key)
     )
     if len(by_identifier) == 1:
         ((person_id, (kind, comparison)),) = by_identifier.items()

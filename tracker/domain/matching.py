@@ -24,7 +24,7 @@ NAME_MATCH = 0.92
 # Below this, two names have nothing in common worth a person's look.
 NAME_RELATED = 0.70
 _NICKNAME = 0.92
-_INITIAL = 0.80
+_INITIAL = 0.85
 _EXTRA_TOKEN = 0.04
 _EXTRA_TOKEN_MONONYM = 0.08
 _SPACING = 0.03  # a name split or joined differently is a little less alike
@@ -56,7 +56,8 @@ def _nicknamer() -> object:
 
 
 @lru_cache(maxsize=65_536)
-def _canonicals(token: str) -> frozenset[str]:
+def canonical_names(token: str) -> frozenset[str]:
+    """A given name and the formal names it is a nickname of ("bob": bob, robert)."""
     namer = _nicknamer()
     found: set[str] = namer.canonicals_of(token)  # type: ignore[attr-defined]
     return frozenset(found | {token})
@@ -65,7 +66,7 @@ def _canonicals(token: str) -> frozenset[str]:
 def nicknames_of_one_name(a: str, b: str) -> bool:
     """Whether two given names are the same name, one a nickname of the other ("bob",
     "robert") or both of a third."""
-    return bool(_canonicals(a) & _canonicals(b))
+    return bool(canonical_names(a) & canonical_names(b))
 
 
 def _token_similarity(a: str, b: str) -> tuple[float, str]:
@@ -140,6 +141,8 @@ def likeness(a_name: str, b_name: str, *, a_key: str = "", b_key: str = "") -> L
     """How alike two names are (score 0-100) and why. Keys, when given, decide the exact cases
     (confusables folded, "l"/"I" read alike)."""
     if a_key and a_key == b_key:
+        if a_name.casefold().split() != b_name.casefold().split():
+            return Likeness(100.0, "same key (look-alike or invisible characters)")
         return Likeness(100.0, "same name")
     if a_key and b_key and fold_l_i(a_key) == fold_l_i(b_key):
         return Likeness(97.0, "l/I confusion")

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from tracker.csvsafe import FORMULA_TRIGGERS
 from tracker.domain.dates import parse_datetime
+from tracker.domain.identifiers import private_link
 from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
 
@@ -230,8 +231,9 @@ class RowValidator:
         title = _optional(raw, "title", clean_display_name)
         affiliation = _text(raw, "affiliation")
         affiliation = self._affiliation(affiliation) if affiliation else None
-        link = _optional(raw, "link", _identifier)
-        email = _optional(raw, "email", _identifier)
+        link, email = private_link(
+            _optional(raw, "link", _identifier), _optional(raw, "email", _identifier)
+        )
         handle = _optional(raw, "handle", _identifier)
         location = _optional(raw, "location", clean_display_name)
         signed = _text(raw, "signed_at")
@@ -431,7 +433,10 @@ def sniff_format(source: InputFile, name: str) -> str:
     if head.startswith("{"):
         return "jsonl"
     first = head.split("\n", 1)[0].strip().lower()
-    cells = next(csv.reader([first]), [])
+    try:
+        cells = next(csv.reader([first]), [])
+    except csv.Error:
+        cells = []
     if (len(cells) > 1 and any(field_of(cell) == "name" for cell in cells)) or first == "name":
         return "csv"
     return "text"

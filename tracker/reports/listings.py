@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.csvsafe import FORMULA_TRIGGERS
@@ -155,14 +155,31 @@ def _listing(
 SIGNATORY_FIELDS: list[Field] = [
     ("letter", "string", "The letter's slug."),
     ("position", "integer", "Position in the published list."),
-    ("name", "string", "The person's display name."),
+    ("name", "string", "The person's display name ('(withheld)' if they asked not to be named)."),
     ("aliases", "string", "Other spellings of the name, separated by ' | '."),
     ("as_written", "string", "The name as the source wrote it on this letter."),
     ("status", "string", "reported, confirmed, disputed or retracted."),
     ("signed_at", "datetime", "When the person signed, if known (UTC)."),
     ("source", "string", "Source of the signature."),
     ("person_id", "integer", "The person's id in the tracker."),
+    ("entry", "integer", "The entry's place in its source's list (the row of the file)."),
+    ("title", "string", "The title the list gives, as written."),
+    ("affiliation", "string", "The affiliation the list gives, as written."),
+    ("link", "string", "The signer's link, as published."),
+    ("handle", "string", "The signer's handle, as published."),
+    ("location", "string", "Where the signer is, as published."),
+    ("withheld", "boolean", "The signer asked not to be named: counted, never named here."),
 ]
+# Kept by the tracker, used to tell people apart, never written to a report.
+PRIVATE_FIELDS: dict[str, str] = {
+    "email": "The signer's e-mail address, as published: personal data.",
+}
+WITHHELD = "(withheld)"
+
+
+def not_email(column: Any, raw: Any) -> ColumnElement[Any]:
+    """A link that is an e-mail address is private (`domain.identifiers.is_email_link`)."""
+    return case((func.lower(func.trim(raw)).like("mailto:%"), literal(None)), else_=column)
 
 
 def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
@@ -173,18 +190,29 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
         .subquery()
     )
 
+    def public(column: Any) -> ColumnElement[Any]:
+        """A column that could name a signer who asked not to be named."""
+        return case((Signature.withheld, literal(None)), else_=column)
+
     def query(text: TextColumn) -> list[Any]:
         rows = (
             select(
                 literal(letter.slug),
                 Signature.position,
-                text(Person.name),
-                text(aliases.c.aliases),
-                text(Signature.as_written),
+                case((Signature.withheld, literal(WITHHELD)), else_=text(Person.name)),
+                public(text(aliases.c.aliases)),
+                public(text(Signature.as_written)),
                 Signature.status,
                 iso_stamp(Signature.signed_at, uow.dialect),
                 text(Source.key),
-                Person.id,
+                public(Person.id),
+                Signature.entry,
+                public(text(Signature.title)),
+                public(text(Signature.affiliation)),
+                public(not_email(text(Signature.link), Signature.link)),
+                public(text(Signature.handle)),
+                public(text(Signature.location)),
+                _true_false(Signature.withheld == true()),
             )
             .join(Person, Person.id == Signature.person_id)
             .join(Source, Source.id == Signature.source_id)
@@ -199,7 +227,7 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
     return _listing(
         uow,
         "signatories",
-        "Signatories with their aliases, status and source",
+        "Signatories as their lists published them, with their aliases, status and source",
         SIGNATORY_FIELDS,
         query,
     )

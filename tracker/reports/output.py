@@ -169,12 +169,22 @@ def datapackage(
         }
         for report in reports
     ]
+    from tracker.reports.listings import PRIVATE_FIELDS, WITHHELD
+
     return {
         "profile": "data-package",  # the chart is a resource too, so not tabular-only
         "name": slug,
         "title": title,
         "description": "Reports of signatory-tracker. Text cells that began with =, +, -, @, a tab "
-        "or a carriage return carry a leading apostrophe so spreadsheets show them as text.",
+        "or a carriage return carry a leading apostrophe so spreadsheets show them as text. "
+        "Private fields (see privateFields) are kept by the tracker and written to no report; a "
+        f"signer who asked not to be named is counted and listed as '{WITHHELD}'.",
+        # Not part of the Data Package standard (which allows further properties): what the
+        # tracker holds about signers that these files leave out, and why.
+        "privateFields": [
+            {"name": name, "description": description}
+            for name, description in PRIVATE_FIELDS.items()
+        ],
         "resources": resources + extra,
     }
 

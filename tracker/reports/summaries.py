@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, text
 
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -24,8 +24,15 @@ TALLY_FIELDS: list[Field] = [
     ("qualifier", "string", "exact, approximate, at-least or up-to."),
     ("reported_as_of", "datetime", "When that count was reported to hold (UTC)."),
     ("reported_source", "string", "Source of the reported count."),
-    ("named", "integer", "Signatories named on the list (not retracted)."),
+    ("named", "integer", "Entries named on the list, as published (not retracted)."),
     ("named_sources", "string", "Sources of the named signatures."),
+    ("people", "integer", "Distinct people behind the named entries, after resolution."),
+    (
+        "same_name_pairs",
+        "integer",
+        "Pairs of different people on the list with one name that nobody has judged yet: "
+        "probable duplicates or namesakes, to review with `tracker person duplicates --letter`.",
+    ),
     ("unnamed", "integer", "Reported minus named, never below zero."),
     ("reported_share_of_population", "number", "reported / population."),
     ("named_share_of_reported", "number", "named / reported."),
@@ -45,18 +52,15 @@ class NamedTimeline:
     def __init__(self, uow: UnitOfWork, letter: Letter, days: Collection[dt.date]) -> None:
         named = (Signature.letter_id == letter.id, Signature.status != "retracted")
         self._days = sorted(set(days))
-        by_day = [
-            func.count(
-                case(
-                    (
-                        or_(Signature.signed_at.is_(None), Signature.signed_at <= end_of_day(day)),
-                        1,
-                    )
-                )
-            )
+        signed = [
+            or_(Signature.signed_at.is_(None), Signature.signed_at <= end_of_day(day))
             for day in self._days
         ]
-        self._counts = [int(n) for n in uow.session.execute(select(*by_day).where(*named)).one()]
+        by_day = [func.count(case((on, 1))) for on in signed]
+        people = [func.count(func.distinct(case((on, Signature.person_id)))) for on in signed]
+        found = uow.session.execute(select(*by_day, *people).where(*named)).one()
+        self._counts = [int(n) for n in found[: len(signed)]]
+        self._people = [int(n) for n in found[len(signed) :]]
         # SQLite keeps times as ISO text, whose first ten characters are the day (cheaper than
         # parsing them with date()).
         signing_day = (
@@ -71,11 +75,31 @@ class NamedTimeline:
         keys: dict[int, str] = {row.id: row.key for row in uow.session.execute(sources)}
         self._sources = [(None if d is None else str(d)[:10], keys[i]) for d, i in pairs]
 
-    def as_of(self, day: dt.date) -> tuple[int, str]:
-        """The count and the sources at the end of `day`, one of the days asked for."""
+    def as_of(self, day: dt.date) -> tuple[int, int, str]:
+        """The entries, the people and the sources at the end of `day`, one of the days asked
+        for."""
         limit = day.isoformat()
         keys = {key for signed, key in self._sources if signed is None or signed <= limit}
-        return self._counts[self._days.index(day)], ", ".join(sorted(keys))
+        index = self._days.index(day)
+        return self._counts[index], self._people[index], ", ".join(sorted(keys))
+
+
+_SAME_NAME_PAIRS = text(
+    "SELECT count(*) FROM (SELECT DISTINCT s.person_id FROM signatures s "
+    "WHERE s.letter_id = :letter AND s.status <> 'retracted') a "
+    "JOIN people pa ON pa.id = a.person_id "
+    "JOIN people pb ON pb.name_key = pa.name_key AND pb.id > pa.id AND pb.merged_into_id IS NULL "
+    "WHERE EXISTS (SELECT 1 FROM signatures t WHERE t.person_id = pb.id "
+    "AND t.letter_id = :letter AND t.status <> 'retracted') "
+    "AND NOT EXISTS (SELECT 1 FROM identity_decisions d WHERE d.kind = 'not-same' "
+    "AND d.undone_at IS NULL AND ((d.person_id = pa.id AND d.other_id = pb.id) "
+    "OR (d.person_id = pb.id AND d.other_id = pa.id)))"
+)
+
+
+def same_name_pairs(uow: UnitOfWork, letter: Letter) -> int:
+    """Pairs of different people who signed the letter under one name key, not judged apart."""
+    return int(uow.session.execute(_SAME_NAME_PAIRS, {"letter": letter.id}).scalar_one())
 
 
 def _tally_row(
@@ -84,8 +108,10 @@ def _tally_row(
     day: dt.date,
     count: Any,
     named: int,
+    people: int,
     named_sources: str,
     population_source: str | None,
+    pairs: int | None,
 ) -> dict[str, Any]:
     reported = count.value if count is not None else None
     population = (count.population if count is not None and count.population else None) or (
@@ -103,6 +129,8 @@ def _tally_row(
         "reported_source": count.source if count is not None else None,
         "named": named,
         "named_sources": named_sources,
+        "people": people,
+        "same_name_pairs": pairs,
         "unnamed": figures.unnamed,
         "reported_share_of_population": figures.reported_share_of_population,
         "named_share_of_reported": figures.named_share_of_reported,
@@ -148,12 +176,13 @@ def tally_and_series(
         _counts_query(letter).where(ReportedCount.as_of <= end_of_day(day))
     ).all()
     timeline = NamedTimeline(uow, letter, [day, *(count.as_of.date() for count in counts)])
+    pairs = same_name_pairs(uow, letter)
 
-    def row(on: dt.date, count: Any) -> dict[str, Any]:
-        named, sources = timeline.as_of(on)
-        return _tally_row(uow, letter, on, count, named, sources, population_source)
+    def row(on: dt.date, count: Any, pairs: int | None = None) -> dict[str, Any]:
+        named, people, sources = timeline.as_of(on)
+        return _tally_row(uow, letter, on, count, named, people, sources, population_source, pairs)
 
-    now = [row(day, counts[-1] if counts else None)]
+    now = [row(day, counts[-1] if counts else None, pairs)]
     series = [row(count.as_of.date(), count) for count in counts]
     return (
         Report("tally", TALLY_TITLE, TALLY_FIELDS, to_frame(now, TALLY_FIELDS)),

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select, text
 from tracker.db.models import IdentityDecision, Person, Signature
 from tracker.db.uow import UnitOfWork
 from tracker.domain.identity import REVIEW_SCORE, Comparison, NameStats, compare
-from tracker.domain.matching import fold_l_i, tokens
+from tracker.domain.matching import canonical_names, fold_l_i, tokens
 from tracker.services.evidence import expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
 
@@ -94,6 +94,7 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
     by_tokens: dict[str, list[_Entry]] = defaultdict(list)
     by_last: dict[str, list[_Entry]] = defaultdict(list)
     by_first: dict[str, list[_Entry]] = defaultdict(list)
+    by_nickname: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         by_key[entry.key].append(entry)
         by_folded[fold_l_i(entry.key)].append(entry)
@@ -102,11 +103,26 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
             by_tokens[" ".join(sorted(words))].append(entry)
         by_last[entry.last].append(entry)
         by_first[entry.first].append(entry)
+        if len(words) > 1 and words[0].isalpha():
+            # "Bob Noyce" and "Robert Noyce": the given name's formal forms, with the surname.
+            for formal in canonical_names(words[0]):
+                by_nickname[f"{formal} {words[-1]}"].append(entry)
     yield from _pairs_within(by_key.values())
     yield from _pairs_within(by_folded.values())
     yield from _pairs_within(by_tokens.values())
+    yield from _pairs_within(by_nickname.values())
     for block in (*by_last.values(), *by_first.values()):
         yield from _close_in_block(block)
+    # An initial beside a full name ("M. Hamilton", "Margaret Hamilton") shares the last token.
+    for block in by_last.values():
+        if len(block) > MAX_BLOCK:
+            continue
+        initials = [m for m in block if len(tokens(m.name)) > 1 and len(tokens(m.name)[0]) == 1]
+        for short in initials:
+            letter = tokens(short.name)[0]
+            for other in block:
+                if other is not short and tokens(other.name)[0].startswith(letter):
+                    yield short, other
 
 
 _SHARED_IDENTIFIERS = """

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
 from tracker.db.models import Person, Signature, SignatureEvent, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
-from tracker.domain.identifiers import identifiers
+from tracker.domain.identifiers import identifiers, is_email_link, private_link
 from tracker.domain.names import clean_display_name, clean_text, name_key
 from tracker.errors import BadInput, InvalidTransition, NotFound
 from tracker.services import audit
@@ -29,18 +29,29 @@ MAX_POSITION = 2**31 - 1
 CHANGE_STATUSES = ("reported", "confirmed", "disputed")
 
 
+WITHHELD = "(withheld)"
+
+
 @dataclass(frozen=True)
 class SignatoryRow:
     name: str
-    person_id: int
+    person_id: int | None
     position: int | None
     status: str
     signed_at: dt.datetime | None
     source: str
-    as_written: str
+    as_written: str | None
+    entry: int | None = None
+    title: str | None = None
+    affiliation: str | None = None
+    link: str | None = None
+    handle: str | None = None
+    location: str | None = None
+    withheld: bool = False
+    email: str | None = None  # private: filled in only when asked for
 
-    def as_dict(self) -> dict[str, object]:
-        return {
+    def as_dict(self, *, private: bool = False) -> dict[str, object]:
+        row: dict[str, object] = {
             "name": self.name,
             "person_id": self.person_id,
             "position": self.position,
@@ -48,7 +59,34 @@ class SignatoryRow:
             "signed_at": iso(self.signed_at),
             "source": self.source,
             "as_written": self.as_written,
+            "entry": self.entry,
+            "title": self.title,
+            "affiliation": self.affiliation,
+            "link": self.link,
+            "handle": self.handle,
+            "location": self.location,
+            "withheld": self.withheld,
         }
+        if private:
+            row["email"] = self.email
+        return row
+
+    def public(self) -> SignatoryRow:
+        """The row as anyone may see it: a withheld signer's name and details left out."""
+        if not self.withheld:
+            link = None if self.link and is_email_link(self.link) else self.link
+            return replace(self, email=None, link=link)
+        return SignatoryRow(
+            WITHHELD,
+            None,
+            self.position,
+            self.status,
+            self.signed_at,
+            self.source,
+            None,
+            self.entry,
+            withheld=True,
+        )
 
 
 IDENTIFIER_LIMIT = 500
@@ -71,11 +109,14 @@ class Published:
         def one(value: str | None, what: str, limit: int = 300) -> str | None:
             return clean_text(value, what=what, limit=limit) if value and value.strip() else None
 
+        link, email = private_link(
+            one(self.link, "link", IDENTIFIER_LIMIT), one(self.email, "e-mail", IDENTIFIER_LIMIT)
+        )
         return Published(
             title=one(self.title, "title"),
             affiliation=one(self.affiliation, "affiliation"),
-            link=one(self.link, "link", IDENTIFIER_LIMIT),
-            email=one(self.email, "e-mail", IDENTIFIER_LIMIT),
+            link=link,
+            email=email,
             handle=one(self.handle, "handle", IDENTIFIER_LIMIT),
             location=one(self.location, "location"),
             extra=self.extra,
@@ -189,8 +230,13 @@ def list_signatories(
     slug: str,
     status: str | None = None,
     include_all: bool = False,
+    private: bool = False,
 ) -> list[SignatoryRow]:
-    return list(iter_signatories(uow=uow, slug=slug, status=status, include_all=include_all))
+    return list(
+        iter_signatories(
+            uow=uow, slug=slug, status=status, include_all=include_all, private=private
+        )
+    )
 
 
 def iter_signatories(
@@ -199,8 +245,10 @@ def iter_signatories(
     slug: str,
     status: str | None = None,
     include_all: bool = False,
+    private: bool = False,
 ) -> Iterator[SignatoryRow]:
-    """The signatories in published order, read in batches (a petition can hold millions)."""
+    """The signatories in published order, read in batches (a petition can hold millions).
+    E-mail addresses and withheld names only with `private`."""
     letter = get_letter(uow=uow, slug=slug)
     query = (
         select(
@@ -211,18 +259,27 @@ def iter_signatories(
             Signature.signed_at,
             Source.key,
             Signature.as_written,
+            Signature.entry,
+            Signature.title,
+            Signature.affiliation,
+            Signature.link,
+            Signature.handle,
+            Signature.location,
+            Signature.withheld,
+            Signature.email,
         )
         .join(Person, Person.id == Signature.person_id)
         .join(Source, Source.id == Signature.source_id)
         .where(Signature.letter_id == letter.id)
-        .order_by(Signature.position.nulls_last(), Person.name, Person.id)
+        .order_by(Signature.position.nulls_last(), Person.name, Person.id, Signature.id)
     )
     if status is not None:
         query = query.where(Signature.status == status)
     elif not include_all:
         query = query.where(Signature.status != "retracted")
     for row in uow.session.execute(query.execution_options(yield_per=10_000)):
-        yield SignatoryRow(*row)
+        found = SignatoryRow(*row)
+        yield found if private else found.public()
 
 
 def _signatures_of(uow: UnitOfWork, slug: str, name: str) -> tuple[list[Signature], Person]:
@@ -285,7 +342,7 @@ def change_status(
         person_id=person.id,
         summary=f"{person.name} on {slug}: {before} -> {to}" + (f" ({reason})" if reason else ""),
         source_id=source.id,
-        before={"status": before, "entries": [s.id for s in changing]},
-        after={"status": to, "reason": reason},
+        before={"status": before},
+        after={"status": to, "reason": reason, "entries": [s.id for s in changing]},
     )
     return before, to

@@ -1,0 +1,66 @@
+"""Private data stays private: e-mail addresses and the names of signers who asked not to be
+named reach no report file and no listing, unless the user asks for them explicitly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Tracker
+
+EMAILS = (
+    "ana.private@example.org",
+    "ben.private@example.net",
+    "cy.private@example.com",
+    "dee.private@example.org",
+    "dee.other@example.org",
+)
+WITHHELD = "Wilhelmina Withheld"
+
+
+def test_no_private_value_in_any_output(tracker: Tracker, tmp_path: Path) -> None:
+    tracker.ok("seed")
+    slug = "openai-board-2023"
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "name,email,link\n"
+        f"Ana Lima,{EMAILS[0]},\n"
+        f"Ben Okafor,,mailto:{EMAILS[1]}\n"
+        f"Dee Quist,{EMAILS[3]},MailTo:{EMAILS[4]}\n"  # both: the link stays, and is kept out
+    )
+    tracker.ok("signatory", "import", str(listing), "--letter", slug, "--source", "seed-003")
+    tracker.ok(
+        "signatory", "add", "Cy Dunn", "--letter", slug, "--source", "seed-003",
+        "--email", EMAILS[2],
+    )  # fmt: skip
+    tracker.ok(
+        "signatory", "add", WITHHELD, "--letter", slug, "--source", "seed-003", "--withheld",
+        "--affiliation", "Secret Org",
+    )  # fmt: skip
+    secrets = (*EMAILS, WITHHELD, "Secret Org")
+    out = tmp_path / "reports"
+    tracker.ok("report", "all", "--dir", str(out))
+    files = [path for path in out.rglob("*") if path.is_file()]
+    assert {path.name for path in files} >= {"signatories.csv", "tally.csv", "datapackage.json"}
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, (path.name, secret)
+    outputs = [
+        tracker.ok("report", name, slug, "-f", fmt)
+        for name in ("signatories", "roles", "tally")
+        for fmt in ("csv", "json", "table")
+    ]
+    outputs += [tracker.ok("signatory", "list", slug, "-f", fmt) for fmt in ("csv", "json")]
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text
+    package = json.loads((out / "datapackage.json").read_text())
+    assert [field["name"] for field in package["privateFields"]] == ["email"]
+    rows = json.loads(tracker.ok("signatory", "list", slug, "-f", "json"))
+    assert "(withheld)" in [row["name"] for row in rows]
+    tally = json.loads(tracker.ok("report", "tally", slug, "-f", "json"))[0]
+    assert tally["named"] == 12 + 5  # a withheld signer counts
+    # asked for explicitly, the private listing has them
+    private = tracker.ok("signatory", "list", slug, "--private", "-f", "json")
+    assert all(secret in private for secret in (*EMAILS, WITHHELD))
