@@ -58,6 +58,9 @@ TABLE = [
     # no identifiers: a distinctive name held by one person decides
     ("Ana Lima", (), [person(1, "Ana Lima")], 1, "name"),
     ("Ana Lima", GH_ANA, [person(1, "Ana Lima")], 1, "name"),
+    # a Chinese or Japanese full name has no space but is no mononym
+    ("山田太郎", (), [person(1, "山田太郎")], 1, "name"),
+    ("王伟", (), [person(1, "王伟")], 1, "name"),
     # ... not a common name, not a mononym, not a key several people hold
     ("Ana Lima", (), [person(1, "Ana Lima", (), COMMON)], None, ""),
     ("Alexander", (), [person(1, "Alexander")], None, ""),

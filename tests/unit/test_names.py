@@ -120,3 +120,13 @@ def test_bad_names_are_refused(raw: str, message: str) -> None:
 def test_names_are_kept_as_written() -> None:
     assert clean_display_name("  Adam D'Angelo ") == "Adam D'Angelo"
     assert clean_display_name("Mira\u200bMurati") == "Mira\u200bMurati"
+
+
+@given(st.text(max_size=40))
+def test_folding_word_by_word_is_folding_the_whole(text: str) -> None:
+    """`name_key` folds a word at a time (and caches each word); no normalization composes
+    across white space, so that is the fold of the whole text."""
+    from tracker.domain.names import _fold_to_fixed_point
+
+    if not (text.isascii() and text.isprintable()):
+        assert name_key(text) == _fold_to_fixed_point(text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 IDENTIFIER_KINDS = ("link", "email", "handle")
 
@@ -68,32 +67,32 @@ def email_key(text: str) -> str | None:
     return value.casefold()
 
 
+# scheme, host, port, path, query (a fragment is dropped); no user info, no white space.
+_LINK = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<host>[^/?#\s:@]+)(?::(?P<port>\d{1,5}))?"
+    r"(?P<path>/[^?#\s]*)?(?:\?(?P<query>[^#\s]*))?(?:#\S*)?$"
+)
+
+
 def link_key(text: str) -> str | None:
-    """A web link without what does not tell two pages apart: scheme, `www.`, the port 80/443,
-    a trailing slash, a query of tracking parameters, the fragment; the host lower-cased, and
-    the account of a profile host (`github.com/Ana`) lower-cased too. None if it is no link."""
-    value = text.strip()
-    if not value or any(ch.isspace() for ch in value):
+    """A web link without what does not tell two pages apart: scheme, `www.`, the port, a
+    trailing slash, a query of tracking parameters, the fragment; the host lower-cased, and the
+    account of a profile host (`github.com/Ana`) lower-cased too. None if it is no link."""
+    match = _LINK.match(text.strip())
+    if match is None:
         return None
-    if "://" not in value:
-        if value.startswith(("/", "#", "?")) or "." not in value.split("/", 1)[0]:
-            return None
-        value = "https://" + value
-    try:
-        parts = urlsplit(value)
-        host = (parts.hostname or "").rstrip(".")
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+    scheme = (match.group("scheme") or "https").lower()
+    host = match.group("host").lower().rstrip(".")
+    if scheme not in ("http", "https") or not _HOST.match(host):
         return None
     host = host.removeprefix("www.")
-    path = parts.path.rstrip("/")
+    path = (match.group("path") or "").rstrip("/")
     if host in _PROFILE_HOSTS or host.endswith(".github.io"):
         path = path.lower()
     key = host + path
-    if parts.query and not _only_tracking(parts.query):
-        key += "?" + parts.query
+    query = match.group("query")
+    if query and not _only_tracking(query):
+        key += "?" + query
     return key
 
 

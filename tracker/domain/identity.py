@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tracker.domain.identifiers import Identifier
-from tracker.domain.matching import NAME_MATCH, NAME_RELATED, Likeness, likeness, tokens
+from tracker.domain.matching import NAME_MATCH, NAME_RELATED, Likeness, is_mononym, likeness
 
 # The review queue shows pairs at or above this score by default: likelier one person than two.
 REVIEW_SCORE = 50.0
@@ -84,7 +84,7 @@ class Signer:
 
     @property
     def mononym(self) -> bool:
-        return len(tokens(self.name)) < 2
+        return is_mononym(self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,10 +40,21 @@ class Likeness:
 @lru_cache(maxsize=65_536)
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
-    from anyascii import anyascii
+    if name.isascii():
+        return _word_tokens(name.casefold())
+    found: tuple[str, ...] = ()
+    for word in name.split():
+        found += _word_tokens(word)
+    return found
 
-    text = unicodedata.normalize("NFKC", name).casefold()
+
+@lru_cache(maxsize=262_144)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """A word's tokens (transliterated a character at a time: words repeat across a list)."""
+    text = unicodedata.normalize("NFKC", word).casefold()
     if not text.isascii():
+        from anyascii import anyascii
+
         text = anyascii(text).lower()
     return tuple(token for token in _SPLIT.split(text) if token)
 
@@ -129,6 +140,25 @@ def _strongest(reasons: list[str]) -> str:
         if reason in reasons:
             return reason
     return ""
+
+
+def _east_asian(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # Hiragana, Katakana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs (and extension A)
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0x20000 <= code <= 0x3134F  # CJK ideographs, extensions B to G
+    )
+
+
+def is_mononym(name: str) -> bool:
+    """A one-word name ("Alexander"), which cannot tell its bearer from others. A Chinese,
+    Japanese or Korean name of two characters or more is written without a space but is a
+    full name (family name and given name: 山田太郎, 王伟)."""
+    if len(tokens(name)) >= 2:
+        return False
+    return sum(1 for char in name if _east_asian(char)) < 2
 
 
 def fold_l_i(key: str) -> str:

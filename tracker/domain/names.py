@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tracker.domain.confusables import skeleton
+from tracker.domain.matching import tokens
 from tracker.errors import BadInput
 
 MAX_NAME_LENGTH = 300
@@ -61,10 +62,19 @@ def ascii_fold() -> dict[int, str]:
 
 
 def name_key(name: str) -> str:
-    """The matching key of a name. Idempotent: `name_key(name_key(x)) == name_key(x)`."""
+    """The matching key of a name. Idempotent: `name_key(name_key(x)) == name_key(x)`.
+
+    Folded a word at a time (no normalization composes across white space), and words repeat
+    across a list (given names, family names), so each is folded once."""
     if name.isascii() and name.isprintable():
         return " ".join(name.casefold().split()).translate(ascii_fold())
-    return _fold_to_fixed_point(name)
+    folded = " ".join(_word_key(word) for word in name.split())
+    return folded if "  " not in folded and folded == folded.strip() else " ".join(folded.split())
+
+
+@lru_cache(maxsize=262_144)
+def _word_key(word: str) -> str:
+    return _fold_to_fixed_point(word)
 
 
 def clean_display_name(raw: str, *, what: str = "name") -> str:
@@ -112,8 +122,6 @@ class BlockingKeys:
 
 def blocking_keys(name: str, key: str | None = None) -> BlockingKeys:
     """The blocking keys of a name (and its key, if already computed)."""
-    from tracker.domain.matching import tokens
-
     key = name_key(name) if key is None else key
     words = tokens(name) or (key,)
     if len(words) == 1:
