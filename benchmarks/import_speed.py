@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_signatories
+from synthetic import write_realistic, write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
 
@@ -50,41 +50,59 @@ def prepare(url: str) -> None:
         subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
 
 
-def tracker_import(url: str, csv_path: Path) -> tuple[float, float]:
-    """A fresh database with one letter, then the timed import into it."""
+def tracker_import(url: str, csv_path: Path) -> tuple[float, float, float]:
+    """A fresh database with one letter, then the timed import into it, and the same import
+    again (which must change nothing); the seconds of each and the larger peak."""
     prepare(url)
     command = ["signatory", "import", str(csv_path), "--letter", "bench", "--source", "bench"]
-    return timed([*TRACKER, "--db", url, *command])
+    first, rss = timed([*TRACKER, "--db", url, *command])
+    again, rss_again = timed([*TRACKER, "--db", url, *command])
+    return first, again, max(rss, rss_again)
 
 
 # The import's writes, by the sqlite3 shell (see the module's docstring).
 _SCHEMA_FLOOR = """
 PRAGMA cache_size = -16384;
 PRAGMA threads = 2;
-CREATE TEMP TABLE raw (name TEXT, title TEXT, organization TEXT, signed_at TEXT);
-.import --csv --skip 1 --schema temp {csv} raw
+.import --csv --schema temp {csv} raw
 BEGIN IMMEDIATE;
 CREATE TEMP TABLE st AS SELECT rowid AS row_no, name, lower(name) AS name_key,
   lower(substr(name, instr(name, ' ') + 1)) AS last_key,
   lower(substr(name, 1, instr(name, ' ') + 1)) AS first_key,
-  title, organization, lower(organization) AS org_key, signed_at FROM raw;
+  nullif(title, '') AS title, nullif({affiliation}, '') AS affiliation,
+  lower(nullif({affiliation}, '')) AS org_key, nullif({link}, '') AS link,
+  lower(nullif({link}, '')) AS link_key, nullif({email}, '') AS email,
+  lower(nullif({email}, '')) AS email_key, signed_at FROM raw;
 {drop_people}
 INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at)
   SELECT row_no, name, name_key, last_key, first_key, 1, '2024-01-01 00:00:00.000000' FROM st;
 {create_people}
 INSERT INTO organizations (name, name_key, source_id)
-  SELECT min(organization), org_key, 1 FROM st GROUP BY org_key;
+  SELECT min(affiliation), org_key, 1 FROM st WHERE org_key IS NOT NULL GROUP BY org_key;
 {drop_roles}
 INSERT INTO roles (person_id, organization_id, title, source_id, created_at)
-  SELECT st.row_no, o.id, st.title, 1, '2024-01-01 00:00:00.000000'
+  SELECT st.row_no, o.id, coalesce(st.title, 'Affiliated'), 1, '2024-01-01 00:00:00.000000'
   FROM st JOIN organizations o ON o.name_key = st.org_key;
 {create_roles}
 {drop_signatures}
-INSERT INTO signatures (letter_id, person_id, as_written, status, signed_at, source_id, created_at)
-  SELECT 1, row_no, name, 'reported', signed_at, 1, '2024-01-01 00:00:00.000000' FROM st;
+INSERT INTO signatures (letter_id, person_id, as_written, status, signed_at, source_id,
+  created_at, entry, title, affiliation, link, email, link_key, email_key)
+  SELECT 1, row_no, name, 'reported', signed_at, 1, '2024-01-01 00:00:00.000000', row_no,
+  title, affiliation, link, email, link_key, email_key FROM st;
 {create_signatures}
 COMMIT;
 """
+
+
+def _columns(csv_path: Path) -> dict[str, str]:
+    """The list's columns for the floors: its affiliation column, and NULL for what it lacks."""
+    with csv_path.open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    return {
+        "affiliation": "affiliation" if "affiliation" in header else "organization",
+        "link": "link" if "link" in header else "NULL",
+        "email": "email" if "email" in header else "NULL",
+    }
 
 
 def schema_floor_script(csv_path: Path) -> str:
@@ -93,7 +111,7 @@ def schema_floor_script(csv_path: Path) -> str:
 
     from tracker.db.models import Base
 
-    parts = {"csv": str(csv_path)}
+    parts = {"csv": str(csv_path), **_columns(csv_path)}
     for table in ("people", "roles", "signatures"):
         indexes = Base.metadata.tables[table].indexes
         parts[f"drop_{table}"] = "".join(f"DROP INDEX {index.name};\n" for index in indexes)
@@ -107,7 +125,10 @@ def schema_floor_script(csv_path: Path) -> str:
     return _SCHEMA_FLOOR.format(**parts)
 
 
-def sqlite_round(folder: Path, csv_path: Path, run: int) -> tuple[float, float, float, float]:
+Round = tuple[float, float, float, float, float]  # floor, same writes, import, again, peak
+
+
+def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
     floor_db = folder / f"floor-{run}.db"
     floor, _ = timed(["sqlite3", str(floor_db), "-cmd", ".mode csv", f".import {csv_path} t"])
     schema_url = f"sqlite:///{folder / f'schema-floor-{run}.db'}"
@@ -117,29 +138,34 @@ def sqlite_round(folder: Path, csv_path: Path, run: int) -> tuple[float, float, 
     with script.open() as commands:
         schema, _ = timed(["sqlite3", schema_url.removeprefix("sqlite:///")], stdin=commands)
     url = f"sqlite:///{folder / f'tracker-{run}.db'}"
-    ours, rss = tracker_import(url, csv_path)
-    return floor, schema, ours, rss
+    ours, again, rss = tracker_import(url, csv_path)
+    return floor, schema, ours, again, rss
 
 
 # The import's writes, by psql (see the module's docstring).
 _PG_SCHEMA_FLOOR = """
 \\set ON_ERROR_STOP 1
 BEGIN;
-CREATE TEMP TABLE raw (name text, title text, organization text, signed_at text) ON COMMIT DROP;
+CREATE TEMP TABLE raw ({raw_columns}) ON COMMIT DROP;
 \\copy raw FROM '{csv}' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE st ON COMMIT DROP AS SELECT row_number() OVER () AS row_no, name,
   lower(name) AS name_key, lower(split_part(name, ' ', -1)) AS last_key,
-  lower(split_part(name, ' ', 1)) AS first_key, title, organization,
-  lower(organization) AS org_key, signed_at::timestamp AS signed_at FROM raw;
+  lower(split_part(name, ' ', 1)) AS first_key, nullif(title, '') AS title,
+  nullif({affiliation}, '') AS affiliation, lower(nullif({affiliation}, '')) AS org_key,
+  nullif({link}, '') AS link, lower(nullif({link}, '')) AS link_key,
+  nullif({email}, '') AS email, lower(nullif({email}, '')) AS email_key,
+  signed_at::timestamp AS signed_at FROM raw;
 INSERT INTO people (id, name, name_key, last_key, first_key, source_id, created_at)
   SELECT row_no, name, name_key, last_key, first_key, 1, now() FROM st;
 INSERT INTO organizations (name, name_key, source_id)
-  SELECT min(organization), org_key, 1 FROM st GROUP BY org_key;
+  SELECT min(affiliation), org_key, 1 FROM st WHERE org_key IS NOT NULL GROUP BY org_key;
 INSERT INTO roles (person_id, organization_id, title, source_id, created_at)
-  SELECT st.row_no, o.id, st.title, 1, now()
+  SELECT st.row_no, o.id, coalesce(st.title, 'Affiliated'), 1, now()
   FROM st JOIN organizations o ON o.name_key = st.org_key;
-INSERT INTO signatures (letter_id, person_id, as_written, status, signed_at, source_id, created_at)
-  SELECT 1, row_no, name, 'reported', signed_at, 1, now() FROM st;
+INSERT INTO signatures (letter_id, person_id, as_written, status, signed_at, source_id,
+  created_at, entry, title, affiliation, link, email, link_key, email_key)
+  SELECT 1, row_no, name, 'reported', signed_at, 1, now(), row_no, title, affiliation, link,
+  email, link_key, email_key FROM st;
 COMMIT;
 """
 
@@ -154,9 +180,14 @@ def _fresh_postgres(url: str) -> None:
     engine.dispose()
 
 
-def postgres_round(url: str, csv_path: Path, folder: Path) -> tuple[float, float, float, float]:
+def _raw_columns(csv_path: Path) -> str:
+    with csv_path.open(encoding="utf-8") as handle:
+        return ", ".join(f"{name} text" for name in handle.readline().strip().split(","))
+
+
+def postgres_round(url: str, csv_path: Path, folder: Path) -> Round:
     _fresh_postgres(url)
-    table = "CREATE TABLE floor (name text, title text, organization text, signed_at text)"
+    table = f"CREATE TABLE floor ({_raw_columns(csv_path)})"
     subprocess.run(["psql", url, "-qc", table], check=True)
     floor, _ = timed(
         ["psql", url, "-qc", f"\\copy floor FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"]
@@ -164,11 +195,15 @@ def postgres_round(url: str, csv_path: Path, folder: Path) -> tuple[float, float
     _fresh_postgres(url)
     prepare(url)
     script = folder / "pg-schema-floor.sql"
-    script.write_text(_PG_SCHEMA_FLOOR.format(csv=csv_path))
+    script.write_text(
+        _PG_SCHEMA_FLOOR.format(
+            csv=csv_path, raw_columns=_raw_columns(csv_path), **_columns(csv_path)
+        )
+    )
     schema, _ = timed(["psql", url, "-q", "-f", str(script)])
     _fresh_postgres(url)
-    ours, rss = tracker_import(url, csv_path)
-    return floor, schema, ours, rss
+    ours, again, rss = tracker_import(url, csv_path)
+    return floor, schema, ours, again, rss
 
 
 def main() -> None:
@@ -176,29 +211,40 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", metavar="URL", help="also compare with psql \\copy here")
+    parser.add_argument(
+        "--lists",
+        default="ascii,realistic",
+        help="which lists: ascii (distinct ASCII names), realistic (many scripts, repeats, "
+        "mononyms, namesakes, links, e-mails); comma-separated",
+    )
     args = parser.parse_args()
+    makers = {"ascii": write_signatories, "realistic": write_realistic}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        csv_path = write_signatories(folder / "signatories.csv", args.rows)
-        size = csv_path.stat().st_size / 2**20
-        print(f"{args.rows} rows, {size:.0f} MiB of CSV, median of {args.runs} runs")
-        rounds = [sqlite_round(folder, csv_path, run) for run in range(args.runs)]
-        report(rounds, ["sqlite3 .import", "sqlite3, the same writes", "tracker import (SQLite)"])
-        if args.postgres:
-            rounds = [postgres_round(args.postgres, csv_path, folder) for _ in range(args.runs)]
-            report(rounds, ["psql \\copy", "psql, the same writes", "tracker import (PG)"])
+        for kind in args.lists.split(","):
+            csv_path = makers[kind](folder / f"{kind}.csv", args.rows)
+            size = csv_path.stat().st_size / 2**20
+            print(f"\n{kind}: {args.rows} rows, {size:.0f} MiB of CSV, median of {args.runs} runs")
+            rounds = [sqlite_round(folder, csv_path, run) for run in range(args.runs)]
+            labels = ["sqlite3 .import", "sqlite3, the same writes", "tracker import (SQLite)"]
+            report(rounds, labels)
+            if args.postgres:
+                rounds = [postgres_round(args.postgres, csv_path, folder) for _ in range(args.runs)]
+                report(rounds, ["psql \\copy", "psql, the same writes", "tracker import (PG)"])
 
 
-def report(rounds: list[tuple[float, float, float, float]], labels: list[str]) -> None:
-    """Medians of the floor, of the same writes and of the import, as ratios; the peak RSS."""
-    floor, schema, ours = (statistics.median(r[i] for r in rounds) for i in range(3))
-    rss = max(r[3] for r in rounds)
+def report(rounds: list[Round], labels: list[str]) -> None:
+    """Medians of the floor, of the same writes, of the import and of the same import again,
+    as ratios; the peak RSS."""
+    floor, schema, ours, again = (statistics.median(r[i] for r in rounds) for i in range(4))
+    rss = max(r[4] for r in rounds)
     print(f"{labels[0]:26s}{floor:6.2f} s")
     print(f"{labels[1]:26s}{schema:6.2f} s  {schema / floor:.2f}x")
     print(
         f"{labels[2]:26s}{ours:6.2f} s  {ours / floor:.2f}x  "
         f"({ours / schema:.2f}x the same writes)  peak {rss:.0f} MiB"
     )
+    print(f"{'  the same import again':26s}{again:6.2f} s  ({again / ours:.2f}x the first)")
 
 
 if __name__ == "__main__":
