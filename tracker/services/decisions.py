@@ -252,29 +252,20 @@ def undo(*, uow: UnitOfWork, decision_id: int, reason: str | None = None) -> Ide
     if decision.kind == "merge":
         detail = json.loads(decision.detail or "{}")
         session = uow.session
-        rows: tuple[tuple[Any, str], ...] = (
-            (Signature, "signatures"),
-            (Role, "roles"),
-            (Alias, "aliases"),
+        # What the merge moved, by its ids (demand links by their demand's id), if still there.
+        moved: tuple[tuple[Any, Any, str], ...] = (
+            (Signature, Signature.id, "signatures"),
+            (Role, Role.id, "roles"),
+            (Alias, Alias.id, "aliases"),
+            (DemandTarget, DemandTarget.demand_id, "targets"),
+            (DemandCandidate, DemandCandidate.demand_id, "candidates"),
         )
-        for model, key in rows:
+        for model, column, key in moved:
             ids = detail.get(key, [])
             if ids:
                 session.execute(
                     update(model)
-                    .where(model.id.in_(ids), model.person_id == kept)
-                    .values(person_id=other)
-                )
-        links: tuple[tuple[Any, str], ...] = (
-            (DemandTarget, "targets"),
-            (DemandCandidate, "candidates"),
-        )
-        for model, key in links:
-            demands = detail.get(key, [])
-            if demands:
-                session.execute(
-                    update(model)
-                    .where(model.person_id == kept, model.demand_id.in_(demands))
+                    .where(column.in_(ids), model.person_id == kept)
                     .values(person_id=other)
                 )
         merged_before = detail.get("merged_before", [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
@@ -146,21 +147,14 @@ class NameStatistics:
             words = tokens(name)
             if words and words[-1] not in self._lasts:
                 lasts.add(words[-1])
-        for chunk in _chunks(sorted(keys)):
-            self._holders.update(dict.fromkeys(chunk, 0))
-            self._holders.update(
-                {
-                    key: int(count)
-                    for key, count in self.connection.execute(_HOLDERS, {"keys": chunk})
-                }
-            )
-        for chunk in _chunks(sorted(lasts)):
-            self._lasts.update(dict.fromkeys(chunk, 0))
-            self._lasts.update(
-                {
-                    token: int(count)
-                    for token, count in self.connection.execute(_LASTS, {"keys": chunk})
-                }
+        self._count(self._holders, _HOLDERS, keys)
+        self._count(self._lasts, _LASTS, lasts)
+
+    def _count(self, cache: dict[str, int], sql: Any, values: set[str]) -> None:
+        for chunk in _chunks(sorted(values)):
+            cache.update(dict.fromkeys(chunk, 0))
+            cache.update(
+                {value: int(n) for value, n in self.connection.execute(sql, {"keys": chunk})}
             )
 
     def holders(self, key: str) -> int:
