@@ -133,3 +133,47 @@ def test_same_new_person_at_the_same_moment_is_one_person(pg_engine, tmp_path: P
     assert all(out.startswith("0 ") for pair in rounds for out in pair)
     rows = json.loads(tracker.ok("signatory", "list", "second", "-f", "json"))
     assert len(rows) == 5
+
+
+def test_a_busy_import_from_standard_input_is_retried_with_the_same_rows(
+    sqlite_tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt finds the database locked; the command runs again, and reads the rows
+    it read the first time (standard input cannot be read twice)."""
+    import sqlite3
+    import threading
+
+    import tracker.db.engine as engine_module
+    from tracker.cli.importing import _standard_input
+
+    tracker = sqlite_tracker
+    tracker.ok("seed")
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
+    _standard_input.cache_clear()
+    database = tracker.url.removeprefix("sqlite:///")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        connection = sqlite3.connect(database, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        locked.set()
+        release.wait(timeout=10)
+        connection.execute("COMMIT")
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    locked.wait(timeout=10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        result = tracker(
+            "signatory", "import", "-", "--letter", SLUG, "--source", "seed-003",
+            "--format", "text", input="Ana Retried\nBen Retried\n",
+        )  # fmt: skip
+    finally:
+        release.set()
+        holder.join()
+        _standard_input.cache_clear()
+    assert result.exit_code == 0, result.stderr
+    assert "2 rows read, 2 added" in result.stdout
+    assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE '% Retried'") == 2

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import functools
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,10 +17,21 @@ from tracker.errors import BadInput
 from tracker.importing.reader import COLUMNS, FORMATS, RowError
 
 
+@functools.cache
+def _standard_input() -> IO[bytes]:
+    """Standard input, read once into a spooled file: if the database is busy the command runs
+    again (`cli.common.handle_errors`), and the second attempt must read the same rows."""
+    spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)
+    shutil.copyfileobj(sys.stdin.buffer, spool)
+    return spool
+
+
 @contextmanager
 def _open_input(file: str) -> Iterator[tuple[IO[bytes], str, int | None]]:
     if file == "-":
-        yield sys.stdin.buffer, "<stdin>", None
+        spool = _standard_input()
+        spool.seek(0)
+        yield spool, "<stdin>", None
         return
     path = Path(file)
     try:
