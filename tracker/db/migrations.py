@@ -55,9 +55,12 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database. Read without taking
+    the write lock (a command that only reads must not wait for writers)."""
+    from tracker.db.engine import READONLY
+
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(**{READONLY: True}) as connection:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError) as exc:
         if "alembic_version" in str(exc):
