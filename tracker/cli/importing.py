@@ -21,7 +21,7 @@ from tracker.importing.reader import COLUMNS, FORMATS, RowError
 def _standard_input() -> IO[bytes]:
     """Standard input, read once into a spooled file: if the database is busy the command runs
     again (`cli.common.handle_errors`), and the second attempt must read the same rows."""
-    spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)
+    spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)  # noqa: SIM115 (kept for the process)
     shutil.copyfileobj(sys.stdin.buffer, spool)
     return spool
 
