@@ -129,15 +129,16 @@ Round = tuple[float, float, float, float, float]  # floor, same writes, import, 
 
 
 def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
-    floor_db = folder / f"floor-{run}.db"
+    run_name = f"{csv_path.stem}-{run}"  # each list and run gets databases of its own
+    floor_db = folder / f"floor-{run_name}.db"
     floor, _ = timed(["sqlite3", str(floor_db), "-cmd", ".mode csv", f".import {csv_path} t"])
-    schema_url = f"sqlite:///{folder / f'schema-floor-{run}.db'}"
+    schema_url = f"sqlite:///{folder / f'schema-floor-{run_name}.db'}"
     prepare(schema_url)
     script = folder / "schema-floor.sql"
     script.write_text(schema_floor_script(csv_path))
     with script.open() as commands:
         schema, _ = timed(["sqlite3", schema_url.removeprefix("sqlite:///")], stdin=commands)
-    url = f"sqlite:///{folder / f'tracker-{run}.db'}"
+    url = f"sqlite:///{folder / f'tracker-{run_name}.db'}"
     ours, again, rss = tracker_import(url, csv_path)
     return floor, schema, ours, again, rss
 

@@ -418,3 +418,17 @@ def test_a_known_person_is_found_by_link_not_by_a_shared_name(
         "WHERE s.person_id = p.id) = 2"
     )
     assert both == [("Андрей Конарев",)]
+
+
+def test_the_same_file_again_is_not_read_an_edited_one_is(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name\nAna Lima\nBen Okafor\n")
+    assert _import(letter, path).exit_code == 0
+    again = _import(letter, path)
+    assert "2 rows read, 0 added, 2 already present" in again.stdout
+    assert "the same file went into petition from list on" in again.stderr
+    path.write_text("name\nAna Lima\nBen Okafor\nCy Dunn\n")  # one more entry at the end
+    edited = _import(letter, path)
+    assert "3 rows read, 1 added, 2 already present" in edited.stdout
+    assert "the same file" not in edited.stderr
+    assert sorted(_names(letter)) == ["Ana Lima", "Ben Okafor", "Cy Dunn"]

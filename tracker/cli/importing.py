@@ -142,6 +142,9 @@ def run_import(
                 uow.commit()
     prefix = "dry run, nothing written: " if dry_run else ""
     say(f"{prefix}{summary.line()}")
+    if summary.imported_before:
+        note(f"the same file went into {letter} from {source} on {summary.imported_before}")
+        return
     for error in summary.errors:
         note(f"rejected line {error.line}: {error.reason}")
     say(f"{prefix}{summary.identity_line()}")

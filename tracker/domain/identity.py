@@ -90,7 +90,8 @@ class Signer:
 @dataclass(frozen=True, slots=True)
 class NameStats:
     """How much a name can carry, from the people already known: how many of them hold its key,
-    and how many would share it by chance (from how often its first and last tokens occur)."""
+    and how many would share it by chance (from how often its first and last tokens occur; for
+    a pair of spellings, the mean of the two)."""
 
     holders: int = 0
     expected_namesakes: float = 0.0
@@ -155,8 +156,9 @@ def compare(a: Signer, b: Signer, *, stats: NameStats | None = None) -> Comparis
         against.append(f"names differ: {name.reason} ({name.score:g})")
     else:
         against.append(f"names have little in common ({name.score:g})")
-    if stats is not None and stats.expected_namesakes > 0 and name.score >= 100.0:
-        # Splink's term-frequency adjustment: agreeing on a common name is weaker evidence.
+    if stats is not None and stats.expected_namesakes > 0 and name.score >= 100.0 * NAME_MATCH:
+        # Splink's term-frequency adjustment: agreeing on a common name (or nearly: a common
+        # name spelt a little differently) is weaker evidence than agreeing on a rare one.
         weight -= math.log1p(stats.expected_namesakes / COMMON_NAME)
         if stats.common:
             against.append(f"a common name (~{stats.expected_namesakes:.2g} namesakes known)")

@@ -14,14 +14,19 @@ The history records the import as one entry: file name, rows, checksum, and what
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import IO
 
+from sqlalchemy import select
+
 from tracker.db.engine import sqlite_text
+from tracker.db.models import HistoryEntry
 from tracker.db.uow import UnitOfWork
-from tracker.domain.dates import utcnow
+from tracker.domain.dates import iso, utcnow
 from tracker.errors import BadInput
 from tracker.importing.reader import FORMATS, InputFile, RowError, read_rows, sniff_format
 from tracker.importing.resolution import Link, Resolution, resolve
@@ -50,6 +55,7 @@ class ImportSummary(Resolution):
     seconds: float = 0.0
     sha256: str = ""
     errors: list[RowError] = field(default_factory=list)
+    imported_before: str | None = None  # when the same file went into the same letter
 
     def line(self) -> str:
         return (
@@ -63,6 +69,42 @@ class ImportSummary(Resolution):
             f"person by a link, e-mail or handle, {self.linked_by_name} by name alone; "
             f"{self.queued} pairs to review"
         )
+
+
+def _same_file_imported(
+    uow: UnitOfWork, stream: IO[bytes], *, letter_id: int, source_id: int
+) -> ImportSummary | None:
+    """The summary of a file already imported whole into this letter from this source: the
+    same bytes again can add nothing (entries are recognised by source and place, and never
+    deleted), so they are not read again. Only for a file that can be read twice, and only if
+    no row of it was rejected then."""
+    try:
+        if not stream.seekable():
+            return None
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()  # type: ignore[arg-type]
+        stream.seek(0)
+    except (OSError, ValueError):
+        return None
+    found = uow.session.execute(
+        select(HistoryEntry.after, HistoryEntry.at)
+        .where(
+            HistoryEntry.action == "import",
+            HistoryEntry.letter_id == letter_id,
+            HistoryEntry.source_id == source_id,
+            HistoryEntry.after.like(f'%"sha256": "{digest}"%'),
+        )
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    earlier = json.loads(found.after)
+    if earlier.get("rejected"):
+        return None
+    rows = int(earlier.get("rows", 0))
+    return ImportSummary(
+        rows_read=rows, already_present=rows, sha256=digest, imported_before=iso(found.at)
+    )
 
 
 def _first_errors(errors: Iterable[RowError]) -> str:
@@ -87,10 +129,13 @@ def import_signatories(
     started = time.perf_counter()
     if on_error not in ("abort", "skip"):
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
-    reader = InputFile(stream, encoding=encoding, label=label)
-    chosen = sniff_format(reader, label) if fmt == "auto" else fmt
     letter = get_letter(uow=uow, slug=slug)
     source = get_source(uow=uow, key=source_key)
+    before = _same_file_imported(uow, stream, letter_id=letter.id, source_id=source.id)
+    if before is not None:
+        return before
+    reader = InputFile(stream, encoding=encoding, label=label)
+    chosen = sniff_format(reader, label) if fmt == "auto" else fmt
     connection = uow.session.connection()
     stager = Stager(connection)
     errors: list[RowError] = []

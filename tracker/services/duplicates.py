@@ -192,9 +192,11 @@ def find_duplicates(
         first, second = people.get(low), people.get(high)
         if first is None or second is None:
             continue
-        words = tokens(first.name)
-        expected = expected_from_counts(words, firsts, lasts, len(entries), holders=2)
-        comparison = compare(first, second, stats=NameStats(2, expected))
+        expected = [
+            expected_from_counts(tokens(one.name), firsts, lasts, len(entries), holders=2)
+            for one in (first, second)
+        ]
+        comparison = compare(first, second, stats=NameStats(2, sum(expected) / 2))
         if comparison.score >= min_score:
             same_letter = bool(first.letters & second.letters)
             found.append(_pair(low, first.name, high, second.name, comparison, same_letter))
