@@ -262,3 +262,22 @@ def test_listing_csv_matches_its_json_cell_for_cell(
         row["name"] for row in json.loads(seeded.ok("report", "signatories", SLUG, "-f", "json"))
     ]
     assert names[12:] == ["Una Late", "=Formula, Person", "Vic Later"]  # unpositioned: as recorded
+
+
+def test_report_files_are_readable_by_others_under_umask_022(
+    seeded: Tracker, tmp_path: Path
+) -> None:
+    import os
+    import stat
+
+    from tracker.reports import output
+
+    output._file_mode.cache_clear()
+    previous = os.umask(0o022)
+    try:
+        seeded.ok("report", "all", "--dir", str(tmp_path / "reports"))
+    finally:
+        os.umask(previous)
+        output._file_mode.cache_clear()
+    for path in (tmp_path / "reports").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import json
 import os
@@ -29,6 +30,14 @@ if TYPE_CHECKING:
 _TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_TRIGGERS) + "]"
 
 
+@functools.cache
+def _file_mode() -> int:
+    """The mode a new file gets from the user's umask (a temporary file is made 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_file(
     path: Path, *, mode: str = "w", encoding: str | None = "utf-8"
@@ -44,6 +53,7 @@ def atomic_file(
             handle, mode, encoding=encoding, newline="" if "b" not in mode else None
         ) as out:
             yield out
+        os.chmod(temp, _file_mode())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
