@@ -149,15 +149,32 @@ def _cell(value: Any) -> str:
     return terminal_safe(str(value))
 
 
+MAX_CELL_WIDTH = 48  # terminal columns; longer cells are cut (CSV and JSON keep every character)
+
+
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    """A plain table whose columns line up on a terminal: text is measured by the columns it
+    takes there (an East Asian wide character takes two), and an over-long cell is cut with an
+    ellipsis."""
+    from rich.cells import cell_len, set_cell_size
+
+    def fit(text: str) -> str:
+        if cell_len(text) <= MAX_CELL_WIDTH:
+            return text
+        return set_cell_size(text, MAX_CELL_WIDTH - 1).rstrip() + "\u2026"
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * (width - cell_len(text))
+
+    cells = [[fit(_cell(row.get(column))) for column in columns] for row in rows]
     widths = [
-        max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
+        max([cell_len(column)] + [cell_len(line[i]) for line in cells])
+        for i, column in enumerate(columns)
     ]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines = ["  ".join(pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines.extend(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
+        "  ".join(pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
     )
     return "\n".join(lines)
 
