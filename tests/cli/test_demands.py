@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import Tracker
 
 SLUG = "openai-board-2023"
@@ -222,3 +224,67 @@ def test_a_letter_without_demands(tracker: Tracker) -> None:
     report = json.loads(tracker.ok("demand", "status", "bare", "-f", "json"))
     assert report["demands"] == []
     assert report["ultimatum"] == {"state": "active", "reason": "no demands are recorded"}
+
+
+def test_a_new_letter_gets_demands_targets_and_examples(tracker: Tracker) -> None:
+    """Any letter's demands, from the command line: a role demand decided by the roles, and a
+    demand of kind `other` decided by its recorded outcome."""
+    tracker.ok("source", "add", "s", "--title", "S")
+    tracker.ok("letter", "add", "climate", "--title", "Climate", "--addressed-to", "Council",
+               "--date", "2024-03-01")  # fmt: skip
+    tracker.ok("demand", "add", "climate", "ceo-resigns", "--kind", "resign", "--summary",
+               "The CEO resigns", "--title", "Chief Executive Officer", "--org", "Acme",
+               "--source", "s")  # fmt: skip
+    tracker.ok("demand", "add", "climate", "board", "--kind", "appoint", "--summary",
+               "Two new directors", "--title", "Director", "--org", "Acme", "--required", "2",
+               "--source", "s")  # fmt: skip
+    tracker.ok("demand", "add", "climate", "divest", "--kind", "other", "--summary",
+               "Divest from fossil fuels", "--source", "s")  # fmt: skip
+    assert "already" in tracker.ok(
+        "demand", "add", "climate", "divest", "--kind", "other", "--summary", "x", "--source", "s"
+    )
+    tracker.ok("person", "add", "Jo Boss", "--source", "s")
+    tracker.ok("person", "add", "Ann Example", "--source", "s")
+    tracker.ok("person", "role", "add", "Jo Boss", "--title", "Chief Executive Officer",
+               "--org", "Acme", "--start", "2020-01-01", "--source", "s")  # fmt: skip
+    tracker.ok("demand", "target", "add", "climate", "ceo-resigns", "Jo Boss", "--source", "s")
+    tracker.ok("demand", "candidate", "add", "climate", "board", "Ann Example", "--source", "s")
+    assert "already" in tracker.ok(
+        "demand", "target", "add", "climate", "ceo-resigns", "Jo Boss", "--source", "s"
+    )
+    tracker.ok("demand", "record", "climate", "divest", "--outcome", "rejected", "--as-of",
+               "2024-04-01", "--source", "s")  # fmt: skip
+    tracker.ok("person", "role", "end", "Jo Boss", "--title", "Chief Executive Officer",
+               "--org", "Acme", "--end", "2024-05-01", "--source", "s")  # fmt: skip
+    report = json.loads(
+        tracker.ok("demand", "status", "climate", "--as-of", "2024-06-01", "-f", "json")
+    )
+    status = {d["key"]: d["status"] for d in report["demands"]}
+    assert status == {"ceo-resigns": "met", "board": "pending", "divest": "rejected"}
+    assert "Ann Example" in next(d for d in report["demands"] if d["key"] == "board")["reason"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("demand", "add", "climate", "k", "--kind", "resign", "--summary", "x", "--source", "s"),
+         "needs a role title and an organization"),
+        (("demand", "add", "climate", "k", "--kind", "vote", "--summary", "x", "--source", "s"),
+         "unknown demand kind"),
+        (("demand", "add", "nowhere", "k", "--kind", "other", "--summary", "x", "--source", "s"),
+         "nowhere"),
+        (("demand", "target", "add", "climate", "nope", "Jo Boss", "--source", "s"), "nope"),
+        (("demand", "target", "add", "climate", "divest", "Nobody Known", "--source", "s"),
+         "person add"),
+    ],
+)  # fmt: skip
+def test_bad_demands_change_nothing(tracker: Tracker, args: tuple[str, ...], message: str) -> None:
+    tracker.ok("source", "add", "s", "--title", "S")
+    tracker.ok("letter", "add", "climate", "--title", "Climate", "--addressed-to", "Council")
+    tracker.ok("demand", "add", "climate", "divest", "--kind", "other", "--summary", "Divest",
+               "--source", "s")  # fmt: skip
+    before = tracker.scalar("SELECT count(*) FROM history")
+    result = tracker(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert tracker.scalar("SELECT count(*) FROM history") == before

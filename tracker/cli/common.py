@@ -149,7 +149,7 @@ def _cell(value: Any) -> str:
     return terminal_safe(str(value))
 
 
-MAX_CELL_WIDTH = 48  # terminal columns; longer cells are cut (CSV and JSON keep every character)
+MAX_CELL_WIDTH = 60  # terminal columns; longer cells are cut (CSV and JSON keep every character)
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

@@ -47,6 +47,79 @@ def demand_list(slug: str, fmt: OutputFormat = FormatOption) -> None:
     emit(rows, ["key", "kind", "summary", "role", "required"], fmt)
 
 
+SOURCE = typer.Option(..., "--source", metavar="KEY", help="The source of this fact.")
+target_app = typer.Typer(help="People a demand is about.", no_args_is_help=True)
+candidate_app = typer.Typer(help='Examples a demand gives ("such as ...").', no_args_is_help=True)
+
+
+@demand_app.command("add")
+@handle_errors
+def demand_add(
+    slug: str,
+    key: str,
+    kind: str = typer.Option(..., "--kind", help="resign, appoint, reinstate or other."),
+    summary: str = typer.Option(..., "--summary", metavar="TEXT", help="What the letter asks."),
+    source: str = SOURCE,
+    title: str | None = typer.Option(None, "--title", help="The role (resign/appoint/reinstate)."),
+    org: str | None = typer.Option(None, "--org", metavar="ORG", help="Where the role is held."),
+    required: int | None = typer.Option(
+        None, "--required", metavar="N", min=1, max=2**31 - 1, help="How many must be appointed."
+    ),
+) -> None:
+    """Add a demand to a letter. Role demands (resign, appoint, reinstate) are decided by the
+    roles recorded; a demand of kind `other` by the outcomes recorded (`demand record`)."""
+    from tracker.domain.names import clean_text
+    from tracker.services.demands import DemandSpec, add_demand
+
+    spec = DemandSpec(
+        key=clean_text(key, what="demand key", limit=100),
+        kind=kind,
+        summary=clean_text(summary, what="summary", limit=2_000),
+        role_title=title,
+        organization=org,
+        required_count=required,
+    )
+    with unit_of_work() as uow:
+        _, created = add_demand(uow=uow, slug=slug, spec=spec, source_key=source)
+        uow.commit()
+    say(f"added demand {key} to {slug}" if created else f"{slug} has a demand {key} already")
+
+
+def _target_or_candidate(
+    slug: str, key: str, person: str, source: str, title: str | None, *, candidate: bool
+) -> None:
+    from tracker.services.demands import add_target
+
+    with unit_of_work() as uow:
+        name, created = add_target(
+            uow=uow, slug=slug, key=key, person=person, source_key=source, title=title,
+            candidate=candidate,
+        )  # fmt: skip
+        uow.commit()
+    what = "an example" if candidate else "a target"
+    say(f"{name} is {what} of {key}" if created else f"{name} is {what} of {key} already")
+
+
+@target_app.command("add")
+@handle_errors
+def demand_target_add(
+    slug: str,
+    key: str,
+    person: str,
+    source: str = SOURCE,
+    title: str | None = typer.Option(None, "--title", help="Their title, if not the demand's."),
+) -> None:
+    """Record that demand KEY is about PERSON (who must resign, or be reinstated)."""
+    _target_or_candidate(slug, key, person, source, title, candidate=False)
+
+
+@candidate_app.command("add")
+@handle_errors
+def demand_candidate_add(slug: str, key: str, person: str, source: str = SOURCE) -> None:
+    """Record PERSON as an example the demand gives ("such as ..."): reported, never deciding."""
+    _target_or_candidate(slug, key, person, source, None, candidate=True)
+
+
 def _status_report(slug: str | None, as_of: str | None) -> StatusReport:
     from tracker.services.demands import demand_status
     from tracker.services.letters import resolve_letter_slug
@@ -161,4 +234,6 @@ def demand_ultimatum(
 
 
 def register(app: typer.Typer) -> None:
+    demand_app.add_typer(target_app, name="target")
+    demand_app.add_typer(candidate_app, name="candidate")
     app.add_typer(demand_app, name="demand")

@@ -156,6 +156,59 @@ def add_demand(
     return demand, True
 
 
+def add_target(
+    *,
+    uow: UnitOfWork,
+    slug: str,
+    key: str,
+    person: str,
+    source_key: str,
+    title: str | None = None,
+    candidate: bool = False,
+) -> tuple[str, bool]:
+    """A person a demand is about (a target: who must resign, be reinstated), or one of its
+    examples (`candidate`: "such as ..."). Returns the person's name and whether it was new."""
+    letter = get_letter(uow=uow, slug=slug)
+    source = get_source(uow=uow, key=source_key)
+    demand = get_demand(uow=uow, letter=letter, key=key)
+    who = resolve_existing(
+        uow=uow, name=person, hint="; add them first with `tracker person add NAME --source KEY`"
+    )
+    model = DemandCandidate if candidate else DemandTarget
+    known = uow.session.scalar(
+        select(model.person_id).where(model.demand_id == demand.id, model.person_id == who.id)
+    )
+    if known is not None:
+        return who.name, False
+    if candidate:
+        uow.session.add(DemandCandidate(demand_id=demand.id, person_id=who.id, source_id=source.id))
+    else:
+        if demand.kind == "other" and title:
+            raise BadInput("a demand of kind 'other' names no role; leave out --title")
+        uow.session.add(
+            DemandTarget(
+                demand_id=demand.id,
+                person_id=who.id,
+                title=title or demand.role_title,
+                source_id=source.id,
+            )
+        )
+    uow.flush()
+    what = "candidate" if candidate else "target"
+    audit.record(
+        uow=uow,
+        action="add",
+        entity=f"demand {what}",
+        entity_id=demand.id,
+        letter_id=letter.id,
+        person_id=who.id,
+        summary=f"{who.name} is a {what} of demand {key} of {slug}",
+        source_id=source.id,
+        after={"demand": key, what: who.name, "title": title},
+    )
+    return who.name, True
+
+
 def get_demand(*, uow: UnitOfWork, letter: Letter, key: str) -> Demand:
     demand = uow.session.scalar(
         select(Demand).where(Demand.letter_id == letter.id, Demand.key == key)
