@@ -37,7 +37,7 @@ class Likeness:
     reason: str
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4_096)  # the words are cached (`_word_tokens`); names rarely repeat
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
     if name.isascii():
@@ -48,7 +48,7 @@ def tokens(name: str) -> tuple[str, ...]:
     return found
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=32_768)
 def _word_tokens(word: str) -> tuple[str, ...]:
     """A word's tokens (transliterated a character at a time: words repeat across a list)."""
     text = unicodedata.normalize("NFKC", word).casefold()

@@ -72,7 +72,7 @@ def name_key(name: str) -> str:
     return folded if "  " not in folded and folded == folded.strip() else " ".join(folded.split())
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=32_768)  # given and family names: the words that repeat
 def _word_key(word: str) -> str:
     return _fold_to_fixed_point(word)
 
