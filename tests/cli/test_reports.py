@@ -281,3 +281,29 @@ def test_report_files_are_readable_by_others_under_umask_022(
         output._file_mode.cache_clear()
     for path in (tmp_path / "reports").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
+
+
+def test_every_report_of_several_letters_without_naming_one(
+    seeded: Tracker, tmp_path: Path
+) -> None:
+    for slug in ("second", "third"):
+        seeded.ok("letter", "add", slug, "--title", slug.title(), "--addressed-to", "Board")
+        seeded.ok("signatory", "add", f"Ana {slug.title()}", "--letter", slug,
+                  "--source", "seed-003")  # fmt: skip
+    tally = list(csv.DictReader(io.StringIO(seeded.ok("report", "tally"))))
+    assert [(row["letter"], row["named"]) for row in tally] == [
+        ("openai-board-2023", "12"),
+        ("second", "1"),
+        ("third", "1"),
+    ]
+    for name in ("signatories", "roles", "counts", "demands"):
+        rows = json.loads(seeded.ok("report", name, "-f", "json"))
+        assert rows, name
+    listed = json.loads(seeded.ok("report", "signatories", "-f", "json"))
+    assert {row["letter"] for row in listed} == {"openai-board-2023", "second", "third"}
+    assert "letter" in seeded.ok("report", "tally", "-f", "table").splitlines()[0]
+    out = tmp_path / "reports"
+    seeded.ok("report", "all", "--dir", str(out))
+    for slug in ("openai-board-2023", "second", "third"):
+        assert (out / slug / "tally.csv").exists()
+        assert (out / slug / "datapackage.json").exists()

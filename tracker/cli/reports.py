@@ -42,16 +42,19 @@ def _single_report(name: str) -> Callable[..., None]:
     ) -> None:
         from tracker.reports import output, summaries
         from tracker.reports.catalog import BUILDERS
-        from tracker.services.letters import resolve_letter_slug
+        from tracker.reports.model import combined
+        from tracker.services.letters import letters_named
 
         day = _as_of(as_of)
         # One read transaction: the report is one consistent snapshot, streamed while it is open.
         with unit_of_work(readonly=True) as uow:
-            letter = resolve_letter_slug(uow=uow, slug=slug)
-            if name == "tally":
-                report = summaries.tally(uow=uow, letter=letter, as_of=day, series=series)
-            else:
-                report = BUILDERS[name](uow=uow, letter=letter, as_of=day)
+            parts = []
+            for letter in letters_named(uow=uow, slug=slug):  # every letter when none is named
+                if name == "tally":
+                    parts.append(summaries.tally(uow=uow, letter=letter, as_of=day, series=series))
+                else:
+                    parts.append(BUILDERS[name](uow=uow, letter=letter, as_of=day))
+            report = combined(parts)
             through_arrow = fmt is OutputFormat.csv and report.arrow is not None
             if fmt is OutputFormat.json:
                 if out:
@@ -60,9 +63,9 @@ def _single_report(name: str) -> Callable[..., None]:
                 else:
                     output.write_json_rows(report, sys.stdout)
             elif fmt is OutputFormat.table:
-                emit(
-                    list(output.records(report)), [c for c in report.columns if c != "letter"], fmt
-                )
+                several = slug is None and len(parts) > 1
+                columns = [c for c in report.columns if c != "letter" or several]
+                emit(list(output.records(report)), columns, fmt)
             elif not through_arrow:
                 _write_csv(report, out, excel)
         if through_arrow:
@@ -72,7 +75,7 @@ def _single_report(name: str) -> Callable[..., None]:
         if out:
             say(f"wrote {out}")
 
-    command.__doc__ = f"The {name} report of a letter."
+    command.__doc__ = f"The {name} report of a letter (of every letter, when none is named)."
     return handle_errors(command)
 
 
@@ -218,13 +221,18 @@ def report_all(
     as_of: str | None = AS_OF,
     excel: bool = EXCEL,
 ) -> None:
-    """Every report as CSV, a datapackage.json describing them, and a chart PNG, in DIR."""
-    from tracker.services.letters import resolve_letter_slug
+    """Every report as CSV, a datapackage.json describing them, and a chart PNG, in DIR; with
+    several letters and none named, every letter's in DIR/SLUG."""
+    from tracker.services.letters import get_letter
 
     day = _as_of(as_of)
-    with unit_of_work(readonly=True) as uow:
-        letter_slug = resolve_letter_slug(uow=uow, slug=slug).slug
-    written = write_letter_reports(letter_slug, folder, as_of=day, excel=excel)
+    if slug:
+        with unit_of_work(readonly=True) as uow:
+            get_letter(uow=uow, slug=slug)
+        written = write_letter_reports(slug, folder, as_of=day, excel=excel)
+    else:
+        written = [path for _, paths in write_all_reports(folder, as_of=day, excel=excel)
+                   for path in paths]  # fmt: skip
     for path in written:
         say(f"wrote {path}")
 

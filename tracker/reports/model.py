@@ -41,6 +41,34 @@ class Report:
         return [name for name, _, _ in self.fields]
 
 
+def combined(reports: Sequence[Report]) -> Report:
+    """One report of several letters' (each row has its `letter`): tables one after the other,
+    listings read in turn."""
+    first = reports[0]
+    if len(reports) == 1:
+        return first
+    if first.frame is not None:
+        import pandas as pd
+
+        frames = [r.frame for r in reports if r.frame is not None and not r.frame.empty]
+        frame = pd.concat(frames, ignore_index=True) if frames else first.frame
+        return Report(first.name, first.title, first.fields, frame=frame)
+
+    def chunks(safe: bool) -> Iterator[Sequence[Sequence[Any]]]:
+        for report in reports:
+            assert report.chunks is not None
+            yield from report.chunks(safe)
+
+    arrow = None
+    if all(r.arrow is not None for r in reports):
+        from tracker.reports.arrow_csv import ArrowListing
+
+        listings = [r.arrow for r in reports if r.arrow is not None]
+        statements = [sql for listing in listings for sql in listing.statements]
+        arrow = ArrowListing(listings[0].database, listings[0].columns, statements)
+    return Report(first.name, first.title, first.fields, chunks=chunks, arrow=arrow)
+
+
 def to_frame(rows: list[dict[str, Any]] | Any, fields: list[Field]) -> pd.DataFrame:
     import pandas as pd
 

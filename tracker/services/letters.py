@@ -158,6 +158,16 @@ def list_letters(*, uow: UnitOfWork) -> list[LetterInfo]:
     return [letter_info(uow=uow, letter=letter) for letter in letters]
 
 
+def letters_named(*, uow: UnitOfWork, slug: str | None) -> list[Letter]:
+    """The named letter, or every letter when none is named."""
+    if slug:
+        return [get_letter(uow=uow, slug=slug)]
+    letters = list(uow.session.scalars(select(Letter).order_by(Letter.slug)))
+    if not letters:
+        raise NotFound("there are no letters yet; run `tracker seed` or `tracker letter add`")
+    return letters
+
+
 def resolve_letter_slug(*, uow: UnitOfWork, slug: str | None) -> Letter:
     """The named letter, or the only one when none is named."""
     if slug:
