@@ -288,3 +288,19 @@ def test_bad_demands_change_nothing(tracker: Tracker, args: tuple[str, ...], mes
     assert result.exit_code == 2
     assert message in result.stderr
     assert tracker.scalar("SELECT count(*) FROM history") == before
+
+
+def test_status_and_check_of_every_letter_without_naming_one(seeded: Tracker) -> None:
+    seeded.ok("letter", "add", "climate", "--title", "Climate", "--addressed-to", "Council")
+    seeded.ok("demand", "add", "climate", "divest", "--kind", "other", "--summary", "Divest",
+              "--source", "seed-003")  # fmt: skip
+    seeded.ok("demand", "record", "climate", "divest", "--outcome", "met", "--as-of",
+              "2024-01-01", "--source", "seed-003")  # fmt: skip
+    reports = json.loads(seeded.ok("demand", "status", "-f", "json"))
+    assert [r["letter"] for r in reports] == ["climate", "openai-board-2023"]
+    assert reports[0]["demands"][0]["status"] == "met"
+    checked = seeded("demand", "check")
+    assert checked.exit_code == 1
+    assert "climate divest: met" in checked.stdout
+    assert "3 of 4 demands not met" in checked.stderr
+    assert seeded("demand", "check", "climate").exit_code == 0

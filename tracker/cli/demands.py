@@ -120,68 +120,76 @@ def demand_candidate_add(slug: str, key: str, person: str, source: str = SOURCE)
     _target_or_candidate(slug, key, person, source, None, candidate=True)
 
 
-def _status_report(slug: str | None, as_of: str | None) -> StatusReport:
+def _status_reports(slug: str | None, as_of: str | None) -> list[StatusReport]:
+    """The named letter's demand status, or every letter's when none is named."""
     from tracker.services.demands import demand_status
-    from tracker.services.letters import resolve_letter_slug
+    from tracker.services.letters import letters_named
 
     day = parse_date(as_of, what="--as-of date") if as_of else None
     with unit_of_work(readonly=True) as uow:
-        letter = resolve_letter_slug(uow=uow, slug=slug)
-        return demand_status(uow=uow, slug=letter.slug, as_of=day)
+        return [
+            demand_status(uow=uow, slug=letter.slug, as_of=day)
+            for letter in letters_named(uow=uow, slug=slug)
+        ]
 
 
 @demand_app.command("status")
 @handle_errors
 def demand_status_command(
-    slug: str | None = typer.Argument(None, help="The letter (optional when there is one)."),
+    slug: str | None = typer.Argument(None, help="The letter (every letter when left out)."),
     as_of: str | None = AS_OF,
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """Every demand's status, why, and on which sources; and the ultimatum's state."""
-    report = _status_report(slug, as_of)
+    """Every demand's status, why, and on which sources; and the ultimatum's state. JSON: one
+    object for one letter, a list of them for several."""
+    reports = _status_reports(slug, as_of)
     if fmt is OutputFormat.json:
-        emit_json(report.as_dict())
+        shapes = [report.as_dict() for report in reports]
+        emit_json(shapes[0] if len(shapes) == 1 else shapes)
         return
-    rows = [
-        {**d.as_dict(), "sources": ", ".join(s["key"] for s in d.sources)} for d in report.demands
-    ]
+    several = len(reports) > 1
     if fmt is OutputFormat.csv:
-        emit(
-            rows,
-            [
-                "key",
-                "kind",
-                "status",
-                "derived_status",
-                "overridden_by_outcome",
-                "reason",
-                "sources",
-            ],
-            fmt,
-        )
+        rows = [
+            {**d.as_dict(), "letter": report.letter, "sources": _keys(d.sources)}
+            for report in reports
+            for d in report.demands
+        ]
+        columns = ["key", "kind", "status", "derived_status", "overridden_by_outcome", "reason"]
+        emit(rows, (["letter"] if several else []) + [*columns, "sources"], fmt)
         return
-    say(f"{report.letter} as of {report.as_of.isoformat()}")
-    emit(rows, STATUS_COLUMNS, fmt)
-    say(f"ultimatum: {report.ultimatum_state} ({report.ultimatum_reason})")
+    for report in reports:
+        say(f"{report.letter} as of {report.as_of.isoformat()}")
+        rows = [{**d.as_dict(), "sources": _keys(d.sources)} for d in report.demands]
+        emit(rows, STATUS_COLUMNS, fmt)
+        say(f"ultimatum: {report.ultimatum_state} ({report.ultimatum_reason})")
+
+
+def _keys(sources: list[dict[str, str]]) -> str:
+    return ", ".join(source["key"] for source in sources)
 
 
 @demand_app.command("check")
 @handle_errors
 def demand_check(
-    slug: str | None = typer.Argument(None, help="The letter (optional when there is one)."),
+    slug: str | None = typer.Argument(None, help="The letter (every letter when left out)."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Exit 0 if every demand is met, 1 otherwise; one line per demand."""
-    report = _status_report(slug, as_of)
-    if not report.demands:
-        raise CheckFailed(f"{report.letter} has no demands recorded; nothing to check")
-    for demand in report.demands:
-        say(f"{demand.key}: {demand.status}")
-    unmet = [d.key for d in report.demands if d.status != "met"]
+    reports = [report for report in _status_reports(slug, as_of) if report.demands or slug]
+    if not reports or not reports[0].demands:
+        letter = slug or "no letter"
+        raise CheckFailed(f"{letter} has no demands recorded; nothing to check")
+    several = len(reports) > 1
+    unmet = []
+    for report in reports:
+        for demand in report.demands:
+            where = f"{report.letter} " if several else ""
+            say(f"{where}{demand.key}: {demand.status}")
+            if demand.status != "met":
+                unmet.append(f"{where}{demand.key}")
+    total = sum(len(report.demands) for report in reports)
     if unmet:
-        raise CheckFailed(
-            f"{len(unmet)} of {len(report.demands)} demands not met: {', '.join(unmet)}"
-        )
+        raise CheckFailed(f"{len(unmet)} of {total} demands not met: {', '.join(unmet)}")
 
 
 @demand_app.command("record")
