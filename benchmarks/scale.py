@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_signatories
+from synthetic import write_realistic, write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
 
@@ -69,11 +69,13 @@ def median(command: list[str], runs: int, **kwargs: bool) -> tuple[float, float]
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
-def build(folder: Path, people: int) -> str:
-    url = f"sqlite:///{folder / f'scale-{people}.db'}"
-    if (folder / f"scale-{people}.db").exists():
+def build(folder: Path, people: int, *, realistic: bool = False) -> str:
+    kind = "realistic" if realistic else "ascii"
+    url = f"sqlite:///{folder / f'scale-{kind}-{people}.db'}"
+    if (folder / f"scale-{kind}-{people}.db").exists():
         return url
-    csv_path = write_signatories(folder / f"people-{people}.csv", people)
+    write = write_realistic if realistic else write_signatories
+    csv_path = write(folder / f"people-{kind}-{people}.csv", people)
     for args in (
         ["init"],
         ["seed"],
@@ -172,12 +174,17 @@ def main() -> None:
             f"{seconds / floor:.1f}x the export; peak {rss:.0f} MiB (largest process)"
             + ("" if pss is None else f", {pss:.0f} MiB PSS (all processes together)")
         )
-        small = build(folder, args.duplicates)
-        seconds, rss = median(
-            [*TRACKER, "--db", small, "person", "duplicates", "--format", "csv"],
-            max(1, args.runs // 2),
-        )
-        print(f"person duplicates ({args.duplicates} people) {seconds:7.2f} s  peak {rss:.0f} MiB")
+        for realistic in (False, True):
+            small = build(folder, args.duplicates, realistic=realistic)
+            seconds, rss = median(
+                [*TRACKER, "--db", small, "person", "duplicates", "--format", "csv"],
+                max(1, args.runs // 2),
+            )
+            kind = "realistic" if realistic else "ASCII"
+            print(
+                f"person duplicates ({args.duplicates} people, {kind} list) {seconds:7.2f} s  "
+                f"peak {rss:.0f} MiB"
+            )
 
 
 if __name__ == "__main__":
