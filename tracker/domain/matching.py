@@ -40,8 +40,6 @@ class Likeness:
 @lru_cache(maxsize=4_096)  # the words are cached (`_word_tokens`); names rarely repeat
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
-    if name.isascii():
-        return _word_tokens(name.casefold())
     found: tuple[str, ...] = ()
     for word in name.split():
         found += _word_tokens(word)

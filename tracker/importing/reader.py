@@ -228,16 +228,19 @@ class RowValidator:
         if name is None:
             raise BadInput("the name is missing or empty")
         name = clean_display_name(name)
-        title = _optional(raw, "title", clean_display_name)
-        affiliation = _text(raw, "affiliation")
-        affiliation = self._affiliation(affiliation) if affiliation else None
-        link, email = private_link(
-            _optional(raw, "link", _identifier), _optional(raw, "email", _identifier)
-        )
-        handle = _optional(raw, "handle", _identifier)
-        location = _optional(raw, "location", clean_display_name)
-        signed = _text(raw, "signed_at")
-        position_text = _text(raw, "position")
+        title = affiliation = link = email = handle = location = None
+        signed = position_text = None
+        if len(raw) > 1:  # a list of names alone has nothing more to check
+            title = _optional(raw, "title", clean_display_name)
+            affiliation = _text(raw, "affiliation")
+            affiliation = self._affiliation(affiliation) if affiliation else None
+            link, email = private_link(
+                _optional(raw, "link", _identifier), _optional(raw, "email", _identifier)
+            )
+            handle = _optional(raw, "handle", _identifier)
+            location = _optional(raw, "location", clean_display_name)
+            signed = _text(raw, "signed_at")
+            position_text = _text(raw, "position")
         position = None
         if position_text is not None:
             stripped = position_text.strip()
@@ -270,6 +273,8 @@ MAX_POSITION = 2**31 - 1
 
 
 def _optional(raw: dict[str, Any], column: str, clean: Any) -> str | None:
+    if column not in raw:
+        return None
     value = _text(raw, column)
     return clean(value, what=column.replace("_", " ")) if value else None
 
