@@ -307,3 +307,24 @@ def test_every_report_of_several_letters_without_naming_one(
     for slug in ("openai-board-2023", "second", "third"):
         assert (out / slug / "tally.csv").exists()
         assert (out / slug / "datapackage.json").exists()
+
+
+def test_the_signing_over_time_without_reported_counts(tracker: Tracker, tmp_path: Path) -> None:
+    tracker.ok("source", "add", "list", "--title", "The list")
+    tracker.ok("letter", "add", "petition", "--title", "Petition", "--addressed-to", "Council")
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "name,signed_at\nAna Lima,2024-02-01T10:00:00Z\nBen Okafor,2024-02-01T12:00:00Z\n"
+        "Cy Dunn,2024-02-03\nDee Quist,\n"
+    )
+    tracker.ok("signatory", "import", str(listing), "--letter", "petition", "--source", "list")
+    out = tmp_path / "reports"
+    tracker.ok("report", "all", "petition", "--dir", str(out))
+    rows = list(csv.DictReader((out / "signing.csv").open()))
+    assert [(r["day"], r["signed"], r["named_so_far"]) for r in rows] == [
+        ("2024-02-01", "2", "2"),
+        ("2024-02-03", "1", "3"),
+    ]
+    package = json.loads((out / "datapackage.json").read_text())
+    assert "signing" in [resource["name"] for resource in package["resources"]]
+    assert (out / "chart.png").stat().st_size > 0

@@ -161,15 +161,16 @@ def write_letter_reports(
             futures = [pool.submit(job, *args) for job, args in jobs]
         with unit_of_work(readonly=True) as uow:
             letter = get_letter(uow=uow, slug=slug)
-            tally, series = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
+            tally, series, signing = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
             counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
             demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
-        small = [tally, counts, demands, series]
+        small = [tally, counts, demands, series, signing]
         written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in small]
         png = chart.draw_chart(
             title=f"{title}: reported signers",
             counts=counts,
             tally=tally,
+            signing=signing,
             path=folder / "chart.png",
         )
         if pool is not None:
@@ -180,7 +181,7 @@ def write_letter_reports(
     finally:
         if pool is not None:
             pool.shutdown()
-    reports = [tally, counts, *listings, demands, series]
+    reports = [tally, counts, *listings, demands, series, signing]
     extra: list[dict[str, Any]] = [
         {
             "name": "chart",
@@ -251,9 +252,11 @@ def report_chart(
     with unit_of_work(readonly=True) as uow:
         letter = resolve_letter_slug(uow=uow, slug=slug)
         counts = summaries.counts(uow=uow, letter=letter, as_of=day)
-        tally = summaries.tally(uow=uow, letter=letter, as_of=day)
+        tally, _, signing = summaries.tally_and_series(uow=uow, letter=letter, as_of=day)
         title = letter.title
-    chart.draw_chart(title=f"{title}: reported signers", counts=counts, tally=tally, path=out)
+    chart.draw_chart(
+        title=f"{title}: reported signers", counts=counts, tally=tally, signing=signing, path=out
+    )
     say(f"wrote {out}")
 
 

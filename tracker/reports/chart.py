@@ -1,4 +1,5 @@
-"""The chart: reported counts over time against the named list and the population."""
+"""The chart: reported counts over time against the named list and the population, and the
+signing itself (named entries by the day they were signed, where the list gives it)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def _reference(axes: Any, value: int, label: str, color: str, style: str) -> Non
     )
 
 
-def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path:
+def draw_chart(
+    *, title: str, counts: Report, tally: Report, path: Path, signing: Report | None = None
+) -> Path:
     # A Figure on the Agg canvas, without pyplot: no global figure state and a lighter import.
     import pandas as pd
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -44,6 +47,20 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
         _reference(axes, int(population), f"population {int(population)}", "0.4", "--")
     if pd.notna(named):
         _reference(axes, int(named), f"named {int(named)}", "tab:green", ":")
+    signed = signing.frame if signing is not None else None
+    moments = []
+    if signed is not None and len(signed):
+        days = pd.to_datetime(signed["day"])
+        axes.step(
+            days,
+            signed["named_so_far"].astype(float),
+            where="post",
+            color="tab:green",
+            linewidth=1.5,
+            label="named, by signing day",
+        )
+        moments = list(days)
+        axes.legend(loc="lower right", fontsize=8)
     if len(frame):
         times = pd.to_datetime(frame["as_of"])
         axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
@@ -65,10 +82,13 @@ def draw_chart(*, title: str, counts: Report, tally: Report, path: Path) -> Path
                 xytext=(6, 6),
                 fontsize=8,
             )
-        span = max(times.max() - times.min(), pd.Timedelta(days=2))
-        axes.set_xlim(times.min() - span * 0.25, times.max() + span * 0.5)  # type: ignore[arg-type]
-    else:
-        axes.text(0.5, 0.5, "no reported counts yet", transform=axes.transAxes, ha="center")
+        moments += list(times)
+    if moments:
+        first, last = min(moments), max(moments)
+        span = max(last - first, pd.Timedelta(days=2))
+        axes.set_xlim(first - span * 0.25, last + span * 0.5)  # type: ignore[arg-type]
+    if not len(frame):
+        axes.text(0.5, 0.93, "no reported counts yet", transform=axes.transAxes, ha="center")
     top = max(
         [v for v in (population, named) if pd.notna(v)]
         + ([frame["value"].max()] if len(frame) else [1])

@@ -69,11 +69,18 @@ class NamedTimeline:
             else func.date(Signature.signed_at)
         )
         pairs = uow.session.execute(
-            select(signing_day, Signature.source_id).where(*named).distinct()
+            select(signing_day, Signature.source_id, func.count())
+            .where(*named)
+            .group_by(signing_day, Signature.source_id)
         ).all()
         sources = select(Source.id, Source.key).where(Source.id.in_({p[1] for p in pairs}))
         keys: dict[int, str] = {row.id: row.key for row in uow.session.execute(sources)}
-        self._sources = [(None if d is None else str(d)[:10], keys[i]) for d, i in pairs]
+        self._sources = [(None if d is None else str(d)[:10], keys[i]) for d, i, _ in pairs]
+        per_day: dict[str, int] = {}
+        for signed_on, _, count in pairs:
+            if signed_on is not None:
+                per_day[str(signed_on)[:10]] = per_day.get(str(signed_on)[:10], 0) + int(count)
+        self.signing = sorted(per_day.items())  # (day, entries signed that day)
 
     def as_of(self, day: dt.date) -> tuple[int, int, str]:
         """The entries, the people and the sources at the end of `day`, one of the days asked
@@ -161,15 +168,36 @@ def _population_source(uow: UnitOfWork, letter: Letter) -> str | None:
     return uow.session.scalar(select(Source.key).where(Source.id == letter.population_source_id))
 
 
+SIGNING_FIELDS: list[Field] = [
+    ("letter", "string", "The letter's slug."),
+    ("day", "date", "A day on which named signatures were made (by their signing time, UTC)."),
+    ("signed", "integer", "Named entries signed that day (not retracted)."),
+    ("named_so_far", "integer", "Named entries signed up to the end of that day."),
+]
+SIGNING_TITLE = "The signing over time: named entries by the day they were signed"
+
+
+def _signing(letter: Letter, timeline: NamedTimeline, day: dt.date) -> Report:
+    rows, total = [], 0
+    for signed_on, count in timeline.signing:
+        if signed_on > day.isoformat():
+            break
+        total += count
+        rows.append(
+            {"letter": letter.slug, "day": signed_on, "signed": count, "named_so_far": total}
+        )
+    return Report("signing", SIGNING_TITLE, SIGNING_FIELDS, to_frame(rows, SIGNING_FIELDS))
+
+
 TALLY_TITLE = "The tally: reported count beside the named list and the population"
 SERIES_TITLE = "The tally at each reported count"
 
 
 def tally_and_series(
     *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
-) -> tuple[Report, Report]:
-    """The tally as of a date, and one tally row per reported count up to that date, from two
-    scans of the signatures and one read of the counts."""
+) -> tuple[Report, Report, Report]:
+    """The tally as of a date, one tally row per reported count up to that date, and the
+    signing day by day, from two scans of the signatures and one read of the counts."""
     day = check_as_of(letter, as_of)
     population_source = _population_source(uow, letter)
     counts = uow.session.execute(
@@ -187,6 +215,7 @@ def tally_and_series(
     return (
         Report("tally", TALLY_TITLE, TALLY_FIELDS, to_frame(now, TALLY_FIELDS)),
         Report("tally-series", SERIES_TITLE, TALLY_FIELDS, to_frame(series, TALLY_FIELDS)),
+        _signing(letter, timeline, day),
     )
 
 
@@ -194,7 +223,7 @@ def tally(
     *, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None, series: bool = False
 ) -> Report:
     """The tally report; with `series`, one row per reported count (named "tally")."""
-    now, over_time = tally_and_series(uow=uow, letter=letter, as_of=as_of)
+    now, over_time, _ = tally_and_series(uow=uow, letter=letter, as_of=as_of)
     if not series:
         return now
     return Report("tally", TALLY_TITLE, TALLY_FIELDS, over_time.frame)
