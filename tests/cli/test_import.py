@@ -201,7 +201,7 @@ def test_encodings(
         assert _names(letter) == ["José Núñez"]
     else:
         assert result.exit_code == 2
-        assert "not valid utf-8 at line 2, byte 8; pass --encoding" in result.stderr
+        assert "not valid utf-8 at line 2, byte 8; it looks like cp1252" in result.stderr
         assert letter.scalar("SELECT count(*) FROM people") == 0
 
 
@@ -432,3 +432,59 @@ def test_the_same_file_again_is_not_read_an_edited_one_is(letter: Tracker, tmp_p
     assert "3 rows read, 1 added, 2 already present" in edited.stdout
     assert "the same file" not in edited.stderr
     assert sorted(_names(letter)) == ["Ana Lima", "Ben Okafor", "Cy Dunn"]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "named"),
+    [
+        ("name,organization\nАлександр Иванов,Институт\nСергей Петров,Университет\n", "cp1251",
+         "cp1251"),
+        ("name\n山田太郎\n佐藤花子\n鈴木一郎\n高橋健太\n", "shift_jis", "cp932"),
+    ],
+)  # fmt: skip
+def test_a_list_in_another_encoding_is_named_and_read_with_auto(
+    letter: Tracker, tmp_path: Path, text: str, encoding: str, named: str
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(text.encode(encoding))
+    refused = _import(letter, path)
+    assert refused.exit_code == 2
+    assert f"it looks like {named}" in refused.stderr
+    assert f"pass --encoding {named}" in refused.stderr
+    assert "latin-1" not in refused.stderr  # never an encoding that reads the file as garbage
+    assert _import(letter, path, "--encoding", "auto").exit_code == 0
+    names = [line.split(",")[0] for line in text.splitlines()[1:]]
+    assert sorted(_names(letter)) == sorted(names)
+
+
+def test_a_latin_1_file_read_with_its_encoding(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes("name\nJosé Müller\nFrançois Ågren\n".encode("latin-1"))
+    assert _import(letter, path).exit_code == 2
+    assert _import(letter, path, "--encoding", "latin-1").exit_code == 0
+    assert sorted(_names(letter)) == ["François Ågren", "José Müller"]
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "idna-nonsense", "base64"])
+def test_what_is_no_text_encoding_is_refused(
+    letter: Tracker, tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name\nAna\n")
+    result = _import(letter, path, "--encoding", encoding)
+    assert result.exit_code == 2
+    assert "is not an encoding of text files" in result.stderr
+
+
+def test_another_list_under_the_same_source_is_not_taken_as_present(
+    letter: Tracker, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("name\nAna Lima\nBen Okafor\n")
+    second.write_text("name\nCy Dunn\nDee Quist\nEve Rowe\n")
+    assert _import(letter, first).exit_code == 0
+    result = _import(letter, second)
+    assert result.exit_code == 2
+    assert "line 2: 'Cy Dunn', not 'Ana Lima'" in result.stderr
+    assert "a source of its own" in result.stderr
+    assert sorted(_names(letter)) == ["Ana Lima", "Ben Okafor"]

@@ -210,7 +210,12 @@ def signatory_import(
         None, "--merges", metavar="FILE", help="Write which rows were linked to whom, and why."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    encoding: str | None = typer.Option(None, "--encoding", metavar="E"),
+    encoding: str | None = typer.Option(
+        None,
+        "--encoding",
+        metavar="E",
+        help="The file's encoding (default UTF-8), or auto to detect it.",
+    ),
     fmt: str = typer.Option("auto", "--format", help="auto, csv, jsonl or text."),
 ) -> None:
     """Import a signatory list: all or nothing, and running it again changes nothing."""

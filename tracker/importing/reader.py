@@ -106,11 +106,18 @@ class InputFile:
         self.encoding = self._choose_encoding(head, encoding)
 
     def _choose_encoding(self, head: bytes, explicit: str | None) -> str:
+        if explicit == "auto":
+            return self._detected(head)
         if explicit:
             try:
-                codecs.lookup(explicit)
-            except LookupError:
-                raise BadInput(f"unknown encoding '{explicit}'") from None
+                readable = b"name,a 1\n".decode(explicit) == "name,a 1\n"
+            except (LookupError, UnicodeError, ValueError):
+                readable = False
+            if not readable:
+                raise BadInput(
+                    f"'{explicit}' is not an encoding of text files; use e.g. utf-8, cp1251, "
+                    "latin-1, or --encoding auto to detect it"
+                )
             return explicit
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
@@ -122,6 +129,18 @@ class InputFile:
                 "give a CSV, JSON lines or text file, or pass --encoding for UTF-16 without a BOM"
             )
         return "utf-8"
+
+    def _detected(self, head: bytes) -> str:
+        try:
+            head.decode("utf-8")
+            return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 3:
+                return "utf-8"  # a character cut at the end of the sample
+        found = detect_encoding(head)
+        if found is None:
+            raise BadInput(f"cannot tell the encoding of {self.label}; pass --encoding")
+        return found.encoding
 
     def head_text(self, size: int = 4096) -> str:
         """The start of the input, decoded leniently: enough to tell its format."""
@@ -146,8 +165,8 @@ class InputFile:
                 position = offset + exc.start
                 line = lines + chunk[: exc.start].count(b"\n")
                 raise BadInput(
-                    f"{self.label} is not valid {self.encoding} at line {line}, byte {position}; "
-                    "pass --encoding (e.g. --encoding latin-1) if it uses another encoding"
+                    f"{self.label} is not valid {self.encoding} at line {line}, byte {position}"
+                    + self._advice()
                 ) from None
             offset += len(chunk)
             lines += chunk.count(b"\n")
@@ -163,6 +182,23 @@ class InputFile:
         if tail:
             yield tail
 
+    def _advice(self) -> str:
+        """What to pass instead, from what the start of the file looks like."""
+        found = detect_encoding(self._head)
+        if found is None or found.encoding.replace("_", "-") == self.encoding:
+            return "; pass --encoding with the file's encoding"
+        encoding, language = found.encoding, found.language
+        what = f" ({language})" if language and language != "Unknown" else ""
+        alike = (
+            f" (or {', '.join(found.alike)}: the file's start cannot tell them apart)"
+            if found.alike
+            else ""
+        )
+        return (
+            f"; it looks like {encoding}{what}{alike}: pass --encoding {encoding} (or --encoding "
+            "auto), and check a few names with --dry-run"
+        )
+
     def lines(self) -> Iterator[str]:
         """Lines with their endings; only \\n ends a line (a U+2028 inside a name does not)."""
         pending = ""
@@ -177,6 +213,44 @@ class InputFile:
     @property
     def sha256(self) -> str:
         return self.digest.hexdigest()
+
+
+# The encodings that spreadsheets and saved pages come in, most common first: detection chooses
+# among these only (a rare codec that happens to read a short sample is no better a guess), and
+# prefers the earlier of two that read the sample equally well.
+COMMON_ENCODINGS = (
+    "cp1252", "cp1251", "cp1250", "cp1253", "cp932", "gb18030", "big5", "euc_kr", "euc_jp",
+    "koi8_r", "cp1254", "cp1255", "cp1256", "cp1257", "utf_16",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    encoding: str
+    language: str
+    alike: tuple[str, ...]  # other encodings that read the sample just as well
+
+
+def detect_encoding(sample: bytes) -> Detected | None:
+    """The encoding that best reads these bytes, by charset-normalizer (what pip uses): the
+    least chaos, then the most coherent language, then the most common encoding; None if no
+    common encoding reads them as text."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(sample[: 256 * 1024], cp_isolation=list(COMMON_ENCODINGS)))
+    if not matches:
+        return None
+
+    def rank(match: Any) -> tuple[float, float, int]:
+        common = (
+            COMMON_ENCODINGS.index(match.encoding) if match.encoding in COMMON_ENCODINGS else 99
+        )
+        return (round(match.percent_chaos, 1), -round(match.percent_coherence, 1), common)
+
+    matches.sort(key=rank)
+    best = matches[0]
+    alike = tuple(m.encoding for m in matches[1:] if rank(m)[:2] == rank(best)[:2])
+    return Detected(best.encoding, best.language, alike)
 
 
 def _text(raw: dict[str, Any], column: str) -> str | None:

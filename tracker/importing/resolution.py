@@ -28,6 +28,7 @@ from tracker.domain.identity import (
     decide,
     same_entry_person,
 )
+from tracker.errors import BadInput
 from tracker.services.evidence import NameStatistics, identifier, signers
 
 PEOPLE, ROLES, SIGNATURES = (
@@ -81,6 +82,13 @@ _ENTRY_COLUMNS = (
     "r.row_no, r.line, r.name, r.name_key, r.link_key, r.email_key, r.handle_key, r.org_key"
 )
 
+# Entries of the file whose place in the source holds another name already: another list (or
+# another version of it) under the same source, which must not be taken as already present.
+_PLACES_TAKEN = (
+    "SELECT r.line, r.name, s.as_written FROM import_rows r JOIN signatures s "
+    "ON s.letter_id = :letter AND s.source_id = :source AND s.entry = r.row_no "
+    "WHERE s.as_written <> r.name ORDER BY r.row_no LIMIT 3"
+)
 # Entries this letter already holds from this source, by their place in it: the same file
 # imported again changes nothing.
 _DROP_PRESENT = (
@@ -224,6 +232,16 @@ def resolve(
     summary = Resolution()
     postgres = connection.dialect.name == "postgresql"
     suffix = on_commit_drop(postgres)
+    taken = connection.execute(
+        text(_PLACES_TAKEN), {"letter": letter_id, "source": source_id}
+    ).all()
+    if taken:
+        places = "; ".join(f"line {line}: {name!r}, not {held!r}" for line, name, held in taken)
+        raise BadInput(
+            f"this source's list on this letter has other names at the same places ({places}); "
+            "if this is another list, or another version of it, give it a source of its own "
+            "(`tracker source add KEY --title ...`)"
+        )
     summary.already_present = run(_DROP_PRESENT, letter=letter_id, source=source_id)
     staged -= summary.already_present
     if postgres:
