@@ -115,7 +115,6 @@ def test_numbered_list_from_seed_003_attaches_to_the_seeded_people(
         ("name,title,organization\n,Engineer,Acme\n", 2, "missing or empty"),
         ("name\n" + "x" * 301 + "\n", 2, "limit is 300"),
         ("name\nBad\x01Name\n", 2, "U+0001"),
-        ("name,signed_at\nAna,2024-13-01\n", 2, "invalid signed_at date"),
         ("name,position\nAna,first\n", 2, "not a whole number"),
     ],
 )
@@ -488,3 +487,40 @@ def test_another_list_under_the_same_source_is_not_taken_as_present(
     assert "line 2: 'Cy Dunn', not 'Ana Lima'" in result.stderr
     assert "a source of its own" in result.stderr
     assert sorted(_names(letter)) == ["Ana Lima", "Ben Okafor"]
+
+
+def test_a_bad_cell_spoils_only_itself(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,signed_at,status,title\n"
+        "Ana Lima,2024-13-01,,\n"  # no such month
+        "Ben Okafor,Sun Apr 21 15:43:56 2024 -0700,,Professor\n"  # git's default format
+        'Cy Dunn,"Sun, 21 Apr 2024 15:43:56 +0200",maybe,\n'  # RFC 2822; no such status
+        "Dee Quist,2024-04-21 10:07:16 -0700,,\n"
+        "Eve Rowe,9999-12-31,,\n"  # out of range
+    )
+    strict = _import(letter, path, "--strict")
+    assert strict.exit_code == 2
+    assert "line 2: '2024-13-01' is not a signed_at date" in strict.stderr
+    result = _import(letter, path)
+    assert result.exit_code == 0, result.stderr
+    assert "5 rows read, 5 added" in result.stdout
+    assert "3 cells could not be read and were left out" in result.stderr
+    assert "line 4: the status 'maybe' is not one of reported, confirmed; left out" in result.stderr
+    rows = {
+        r["name"]: r for r in json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
+    }
+    assert rows["Ana Lima"]["signed_at"] is None
+    assert rows["Ben Okafor"]["signed_at"] == "2024-04-21T22:43:56Z"
+    assert rows["Ben Okafor"]["title"] == "Professor"  # a title alone is kept
+    assert rows["Cy Dunn"]["signed_at"] == "2024-04-21T13:43:56Z"
+    assert rows["Dee Quist"]["signed_at"] == "2024-04-21T17:07:16Z"
+    assert rows["Eve Rowe"]["signed_at"] is None
+
+
+def test_day_first_dates(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name,signed_at\nAna Lima,03/04/2024\n")
+    assert _import(letter, path, "--dayfirst").exit_code == 0
+    (row,) = json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
+    assert row["signed_at"] == "2024-04-03"

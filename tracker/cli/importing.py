@@ -83,6 +83,8 @@ def run_import(
     on_error: str,
     rejects: Path | None,
     merges: Path | None = None,
+    strict: bool = False,
+    dayfirst: bool = False,
     dry_run: bool,
     encoding: str | None,
     fmt: str,
@@ -137,6 +139,8 @@ def run_import(
                 reject=reject,
                 progress=progress,
                 on_link=link,
+                strict=strict,
+                dayfirst=dayfirst,
             )
             if not dry_run:
                 uow.commit()
@@ -148,6 +152,13 @@ def run_import(
     for error in summary.errors:
         note(f"rejected line {error.line}: {error.reason}")
     say(f"{prefix}{summary.identity_line()}")
+    if summary.cells_left_out:
+        note(
+            f"{summary.cells_left_out} cells could not be read and were left out (the entries "
+            "are kept; --strict rejects such rows instead)"
+        )
+        for cell in summary.cell_notes:
+            note(f"line {cell.line}: {cell.reason}")
     if summary.unusable_identifiers:
         note(
             f"{summary.unusable_identifiers} links, e-mail addresses or handles could not be read "

@@ -209,6 +209,12 @@ def signatory_import(
     merges: Path | None = typer.Option(
         None, "--merges", metavar="FILE", help="Write which rows were linked to whom, and why."
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Reject a row with an unreadable date or status (else kept)."
+    ),
+    dayfirst: bool = typer.Option(
+        False, "--dayfirst", help="Read a date such as 03/04/2024 as 3 April."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     encoding: str | None = typer.Option(
         None,
@@ -228,6 +234,8 @@ def signatory_import(
         on_error=on_error,
         rejects=rejects,
         merges=merges,
+        strict=strict,
+        dayfirst=dayfirst,
         dry_run=dry_run,
         encoding=encoding,
         fmt=fmt,

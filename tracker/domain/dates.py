@@ -38,6 +38,29 @@ def parse_datetime(text: str, *, what: str = "date") -> dt.datetime:
     return moment
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1000, 2999
+
+
+def parse_cell_datetime(text: str, *, dayfirst: bool = False, what: str = "date") -> dt.datetime:
+    """A date as lists write them: ISO 8601 first; else what dateutil reads (RFC 2822 as e-mail
+    and git write it, `Sun Apr 21 15:43:56 2024 -0700`, `2024-04-21 10:07:16 -0700`, `21/04/2024`
+    with `dayfirst`). Naive UTC, as every stored time; years outside 1000-2999 are refused."""
+    try:
+        moment = parse_datetime(text, what=what)
+    except BadInput:
+        from dateutil import parser
+
+        try:
+            moment = parser.parse(text.strip(), dayfirst=dayfirst, fuzzy=False)
+        except (ValueError, OverflowError, parser.ParserError):
+            raise BadInput(f"'{text.strip()}' is not a {what} the tracker can read") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise BadInput(f"the {what} '{text.strip()}' is out of range")
+    return moment
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The last instant of a day: `--as-of 2023-11-20` includes everything on the 20th."""
     return dt.datetime.combine(day, dt.time.max)

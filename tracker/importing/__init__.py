@@ -28,7 +28,14 @@ from tracker.db.models import HistoryEntry
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
 from tracker.errors import BadInput
-from tracker.importing.reader import FORMATS, InputFile, RowError, read_rows, sniff_format
+from tracker.importing.reader import (
+    FORMATS,
+    InputFile,
+    RowError,
+    RowValidator,
+    read_rows,
+    sniff_format,
+)
 from tracker.importing.resolution import Link, Resolution, resolve
 from tracker.importing.staging import BATCH, Reading, Stager, drop_temporary_tables
 from tracker.services import audit
@@ -56,6 +63,8 @@ class ImportSummary(Resolution):
     sha256: str = ""
     errors: list[RowError] = field(default_factory=list)
     imported_before: str | None = None  # when the same file went into the same letter
+    cells_left_out: int = 0  # unreadable cells (dates, statuses) of entries that were kept
+    cell_notes: list[RowError] = field(default_factory=list)
 
     def line(self) -> str:
         return (
@@ -124,6 +133,8 @@ def import_signatories(
     reject: RejectSink | None = None,
     progress: Progress | None = None,
     on_link: LinkSink | None = None,
+    strict: bool = False,
+    dayfirst: bool = False,
 ) -> ImportSummary:
     """Import a signatory list into a letter, every entry as its list published it."""
     started = time.perf_counter()
@@ -140,7 +151,8 @@ def import_signatories(
     stager = Stager(connection)
     errors: list[RowError] = []
     rejected = 0
-    for result in read_rows(reader, chosen):
+    validate = RowValidator(strict=strict, dayfirst=dayfirst)
+    for result in read_rows(reader, chosen, validate):
         if isinstance(result, RowError):
             rejected += 1
             if len(errors) < MAX_LISTED_ERRORS:
@@ -190,6 +202,8 @@ def import_signatories(
         seconds=time.perf_counter() - started,
         sha256=reading.sha256,
         errors=errors,
+        cells_left_out=validate.cells_left_out,
+        cell_notes=validate.cell_notes,
     )
     audit.record(
         uow=uow,
@@ -212,6 +226,7 @@ def import_signatories(
             "linked_by_name": summary.linked_by_name,
             "queued": summary.queued,
             "unusable_identifiers": summary.unusable_identifiers,
+            "cells_left_out": summary.cells_left_out,
             "sha256": reading.sha256,
         },
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from tracker.csvsafe import FORMULA_TRIGGERS
-from tracker.domain.dates import parse_datetime
+from tracker.domain.dates import parse_cell_datetime
 from tracker.domain.identifiers import private_link
 from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
@@ -274,17 +274,34 @@ _UNPREFIXED = frozenset(FORMULA_TRIGGERS)
 
 
 class RowValidator:
-    """Checks rows; caches what repeats across rows of one list (dates, organizations)."""
+    """Checks rows; caches what repeats across rows of one list (dates, organizations).
 
-    def __init__(self) -> None:
+    A cell that cannot be read (a date, a status) spoils only itself: the entry is kept without
+    it, and the cell is noted with its line (`cell_notes`); with `strict` the row is rejected."""
+
+    def __init__(self, *, strict: bool = False, dayfirst: bool = False) -> None:
         self._dates: dict[str, Any] = {}
         self._orgs: dict[str, str] = {}
+        self.strict = strict
+        self.dayfirst = dayfirst
+        self.cell_notes: list[RowError] = []
+        self.cells_left_out = 0
 
     def date(self, text: str) -> Any:
         found = self._dates.get(text)
         if found is None:
-            found = self._dates[text] = parse_datetime(text, what="signed_at date")
+            found = self._dates[text] = parse_cell_datetime(
+                text, dayfirst=self.dayfirst, what="signed_at date"
+            )
         return found
+
+    def _spoilt(self, line: int, error: BadInput) -> None:
+        """A cell left out (or, strictly, the row rejected)."""
+        if self.strict:
+            raise error
+        self.cells_left_out += 1
+        if len(self.cell_notes) < MAX_CELL_NOTES:
+            self.cell_notes.append(RowError(line, f"{error.message}; left out"))
 
     def _affiliation(self, text: str) -> str:
         found = self._orgs.get(text)
@@ -325,7 +342,16 @@ class RowValidator:
             position = int(stripped)
         status = _text(raw, "status") or "reported"
         if status not in STATUSES:
-            raise BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
+            self._spoilt(
+                line, BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
+            )
+            status = "reported"
+        signed_at = None
+        if signed:
+            try:
+                signed_at = self.date(signed.strip())
+            except BadInput as exc:
+                self._spoilt(line, exc)
         return ImportRow(
             line,
             entry,
@@ -337,13 +363,14 @@ class RowValidator:
             handle,
             location,
             _extra(extra),
-            self.date(signed.strip()) if signed else None,
+            signed_at,
             position,
             status,
         )
 
 
 MAX_POSITION = 2**31 - 1
+MAX_CELL_NOTES = 5
 
 
 def _optional(raw: dict[str, Any], column: str, clean: Any) -> str | None:
@@ -406,8 +433,7 @@ def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
 RowResult = ImportRow | RowError
 
 
-def _csv_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = RowValidator()
+def _csv_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
     reader = csv.reader(source.lines(), strict=True)
     try:
         header = next(reader)
@@ -457,8 +483,7 @@ def _row(
         return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
 
 
-def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = RowValidator()
+def _jsonl_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
     entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
@@ -487,8 +512,7 @@ def _jsonl_rows(source: InputFile) -> Iterator[RowResult]:
             yield _row(validate, line_no, entry, fields, extra)
 
 
-def _text_rows(source: InputFile) -> Iterator[RowResult]:
-    validate = RowValidator()
+def _text_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
     entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
@@ -521,9 +545,12 @@ def sniff_format(source: InputFile, name: str) -> str:
     return "text"
 
 
-def read_rows(source: InputFile, fmt: str) -> Iterator[RowResult]:
+def read_rows(
+    source: InputFile, fmt: str, validate: RowValidator | None = None
+) -> Iterator[RowResult]:
+    validate = validate or RowValidator()
     if fmt == "csv":
-        return _csv_rows(source)
+        return _csv_rows(source, validate)
     if fmt == "jsonl":
-        return _jsonl_rows(source)
-    return _text_rows(source)
+        return _jsonl_rows(source, validate)
+    return _text_rows(source, validate)
