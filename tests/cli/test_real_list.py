@@ -77,3 +77,25 @@ def test_the_real_list_keeps_every_row_and_links_only_by_evidence(
     # the same import again changes nothing
     again = tracker("signatory", "import", str(listing), "--letter", "rms", "--source", "repo")
     assert f"{len(rows)} rows read, 0 added, {len(rows)} already present" in again.stdout
+
+
+def test_the_published_lines_read_as_a_text_list(tracker: Tracker, tmp_path: Path) -> None:
+    """The list's lines as its page printed them ("Name (Affiliation)"), imported as plain text,
+    give the names and affiliations that the list's own columns hold, for at least 95% of rows
+    (the rest: a handle in parentheses, which the list's own split drops)."""
+    with SAMPLE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    listing = tmp_path / "published.txt"
+    listing.write_text("".join(row["as_published"] + "\n" for row in rows), encoding="utf-8")
+    tracker.ok("source", "add", "page", "--title", "The letter's page")
+    tracker.ok("letter", "add", "rms", "--title", "Support letter", "--addressed-to", "FSF")
+    tracker.ok("signatory", "import", str(listing), "--letter", "rms", "--source", "page")
+    entries = json.loads(tracker.ok("signatory", "list", "rms", "-f", "json", "--all"))
+    by_entry = {entry["entry"]: entry for entry in entries}
+    same = sum(
+        1
+        for place, row in enumerate(rows, start=1)
+        if by_entry[place]["as_written"] == row["name"].strip()
+        and (by_entry[place]["affiliation"] or "") == row["organization"].strip()
+    )
+    assert same / len(rows) >= 0.95, same / len(rows)

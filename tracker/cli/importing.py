@@ -85,6 +85,7 @@ def run_import(
     merges: Path | None = None,
     strict: bool = False,
     dayfirst: bool = False,
+    pattern: str = "paren",
     dry_run: bool,
     encoding: str | None,
     fmt: str,
@@ -141,10 +142,18 @@ def run_import(
                 on_link=link,
                 strict=strict,
                 dayfirst=dayfirst,
+                pattern=pattern,
             )
             if not dry_run:
                 uow.commit()
     prefix = "dry run, nothing written: " if dry_run else ""
+    if dry_run:
+        for row in summary.samples:  # what was read from what, for the user to check
+            parts = [f"{field} {value!r}" for field, value in (
+                ("title", row.title), ("affiliation", row.affiliation), ("link", row.link),
+                ("handle", row.handle),
+            ) if value]  # fmt: skip
+            say(f"line {row.line}: name {row.name!r}" + (f"; {'; '.join(parts)}" if parts else ""))
     say(f"{prefix}{summary.line()}")
     if summary.imported_before:
         note(f"the same file went into {letter} from {source} on {summary.imported_before}")

@@ -215,6 +215,12 @@ def signatory_import(
     dayfirst: bool = typer.Option(
         False, "--dayfirst", help="Read a date such as 03/04/2024 as 3 April."
     ),
+    pattern: str = typer.Option(
+        "paren",
+        "--pattern",
+        help="Text lists: how a line prints a signer. paren: 'Name (Affiliation)'; comma: "
+        "'Name, Title, Organisation'; dash: 'Name - Title, Organisation'; none: the name alone.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     encoding: str | None = typer.Option(
         None,
@@ -236,6 +242,7 @@ def signatory_import(
         merges=merges,
         strict=strict,
         dayfirst=dayfirst,
+        pattern=pattern,
         dry_run=dry_run,
         encoding=encoding,
         fmt=fmt,

@@ -28,8 +28,10 @@ from tracker.db.models import HistoryEntry
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
 from tracker.errors import BadInput
+from tracker.importing.printed import PATTERNS
 from tracker.importing.reader import (
     FORMATS,
+    ImportRow,
     InputFile,
     RowError,
     RowValidator,
@@ -43,6 +45,7 @@ from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
 MAX_LISTED_ERRORS = 5
+MAX_SAMPLES = 5
 
 Progress = Callable[..., None]  # (rows read, bytes read[, phase])
 RejectSink = Callable[[RowError], None]
@@ -65,6 +68,7 @@ class ImportSummary(Resolution):
     imported_before: str | None = None  # when the same file went into the same letter
     cells_left_out: int = 0  # unreadable cells (dates, statuses) of entries that were kept
     cell_notes: list[RowError] = field(default_factory=list)
+    samples: list[ImportRow] = field(default_factory=list)  # the first entries, as read
 
     def line(self) -> str:
         return (
@@ -135,11 +139,14 @@ def import_signatories(
     on_link: LinkSink | None = None,
     strict: bool = False,
     dayfirst: bool = False,
+    pattern: str = "paren",
 ) -> ImportSummary:
     """Import a signatory list into a letter, every entry as its list published it."""
     started = time.perf_counter()
     if on_error not in ("abort", "skip"):
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
+    if pattern not in PATTERNS:
+        raise BadInput(f"--pattern is one of {', '.join(PATTERNS)}, not '{pattern}'")
     letter = get_letter(uow=uow, slug=slug)
     source = get_source(uow=uow, key=source_key)
     before = _same_file_imported(uow, stream, letter_id=letter.id, source_id=source.id)
@@ -152,7 +159,8 @@ def import_signatories(
     errors: list[RowError] = []
     rejected = 0
     validate = RowValidator(strict=strict, dayfirst=dayfirst)
-    for result in read_rows(reader, chosen, validate):
+    samples: list[ImportRow] = []
+    for result in read_rows(reader, chosen, validate, pattern):
         if isinstance(result, RowError):
             rejected += 1
             if len(errors) < MAX_LISTED_ERRORS:
@@ -161,6 +169,8 @@ def import_signatories(
                 reject(result)
             continue
         stager.add(result)
+        if len(samples) < MAX_SAMPLES:
+            samples.append(result)
         if progress is not None and stager.count % BATCH == 0:
             progress(stager.count + rejected, reader.bytes_read)
     stager.finish()
@@ -204,6 +214,7 @@ def import_signatories(
         errors=errors,
         cells_left_out=validate.cells_left_out,
         cell_notes=validate.cell_notes,
+        samples=samples,
     )
     audit.record(
         uow=uow,

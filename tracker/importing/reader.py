@@ -23,6 +23,7 @@ from tracker.domain.dates import parse_cell_datetime
 from tracker.domain.identifiers import private_link
 from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
+from tracker.importing.printed import split_printed
 
 CHUNK = 1 << 20
 # The fields of an entry, and the header names (and JSON keys) that mean each of them, compared
@@ -512,7 +513,11 @@ def _jsonl_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult
             yield _row(validate, line_no, entry, fields, extra)
 
 
-def _text_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
+def _text_rows(
+    source: InputFile, validate: RowValidator, pattern: str = "paren"
+) -> Iterator[RowResult]:
+    """One signer per line, as printed (see `printed`): a numbered item's number is its
+    published position."""
     entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         text = line.rstrip("\r\n")
@@ -520,9 +525,9 @@ def _text_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]
             continue
         entry += 1
         match = _NUMBERED.match(text)
-        raw: dict[str, Any] = {"name": text}
-        if match:
-            raw = {"name": match.group(2), "position": match.group(1)}
+        raw: dict[str, Any] = split_printed(match.group(2) if match else text, pattern)
+        if match and match.group(1):
+            raw["position"] = match.group(1)
         yield _row(validate, line_no, entry, raw)
 
 
@@ -546,11 +551,11 @@ def sniff_format(source: InputFile, name: str) -> str:
 
 
 def read_rows(
-    source: InputFile, fmt: str, validate: RowValidator | None = None
+    source: InputFile, fmt: str, validate: RowValidator | None = None, pattern: str = "paren"
 ) -> Iterator[RowResult]:
     validate = validate or RowValidator()
     if fmt == "csv":
         return _csv_rows(source, validate)
     if fmt == "jsonl":
         return _jsonl_rows(source, validate)
-    return _text_rows(source, validate)
+    return _text_rows(source, validate, pattern)
