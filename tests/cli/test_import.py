@@ -524,3 +524,45 @@ def test_day_first_dates(letter: Tracker, tmp_path: Path) -> None:
     assert _import(letter, path, "--dayfirst").exit_code == 0
     (row,) = json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
     assert row["signed_at"] == "2024-04-03"
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_a_markdown_letter_page(letter: Tracker) -> None:
+    result = _import(letter, DATA / "letter-page.md")
+    assert result.exit_code == 0, result.stderr
+    assert "4 rows read, 4 added" in result.stdout
+    assert "... and at least a dozen others" in result.stderr  # reported, not imported
+    rows = json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
+    assert [(r["position"], r["name"], r["affiliation"]) for r in rows] == [
+        (1, "Ana Lima", "University of Lisbon"),
+        (2, "Ben Okafor", None),
+        (3, "Cy Dunn", None),
+        (4, "Dee Quist", "Acme (Lisbon) Labs"),
+    ]
+    assert rows[0]["link"] == "https://github.com/analima"
+    assert rows[2]["handle"] == "@cydunn"
+    letter.ok("letter", "add", "orgs", "--title", "Orgs", "--addressed-to", "Council")
+    orgs = letter(
+        "signatory", "import", str(DATA / "letter-page.md"), "--letter", "orgs", "--source",
+        "list", "--section", "organizations",
+    )  # fmt: skip
+    assert orgs.exit_code == 0, orgs.stderr
+    assert sorted(_names(letter, "orgs")) == ["Acme Labs", "The Open Data Society"]
+
+
+def test_an_html_letter_page_with_a_list_and_a_table(letter: Tracker) -> None:
+    result = _import(letter, DATA / "letter-page.html")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(letter.ok("signatory", "list", "petition", "-f", "json"))
+    assert [(r["position"], r["name"], r["affiliation"]) for r in rows] == [
+        (1, "Ana Lima", "University of Lisbon"),
+        (2, "Ben Okafor", None),
+        (3, "Cy Dunn & family", None),
+        (None, "Eve Rowe", "Zeta Institute"),
+        (None, "Fay Nkemelu", None),
+    ]
+    assert rows[0]["link"] == "https://github.com/analima"
+    assert "Not a signer" not in result.stdout
+    assert "... and others" in result.stderr

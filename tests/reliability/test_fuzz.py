@@ -41,6 +41,11 @@ lines = st.lists(
                 '{"name": "Ana", "status": "retracted"}',
                 ",,,",
                 '"',
+                "1. Ana (Acme (x)",
+                "<li>Ben</li>",
+                "---",
+                "## Organizations",
+                "- Cy <small>(note)",
             ]
         ),
     ),
@@ -51,7 +56,7 @@ lines = st.lists(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lines=lines,
-    fmt=st.sampled_from(["auto", "csv", "jsonl", "text"]),
+    fmt=st.sampled_from(["auto", "csv", "jsonl", "text", "markdown", "html"]),
     encoding=st.sampled_from([None, "utf-8", "latin-1", "utf-16"]),
     mode=st.sampled_from(["abort", "skip"]),
 )

@@ -86,6 +86,7 @@ def run_import(
     strict: bool = False,
     dayfirst: bool = False,
     pattern: str = "paren",
+    section: str | None = None,
     dry_run: bool,
     encoding: str | None,
     fmt: str,
@@ -143,6 +144,7 @@ def run_import(
                 strict=strict,
                 dayfirst=dayfirst,
                 pattern=pattern,
+                section=section,
             )
             if not dry_run:
                 uow.commit()
@@ -161,6 +163,12 @@ def run_import(
     for error in summary.errors:
         note(f"rejected line {error.line}: {error.reason}")
     say(f"{prefix}{summary.identity_line()}")
+    page = summary.page
+    if page is not None and page.left_out:
+        note(
+            f"{page.left_out} lines of the page are no list item (of a section read) and were "
+            "not imported, e.g. " + "; ".join(f"line {line}: {text!r}" for line, text in page.noted)
+        )
     if summary.cells_left_out:
         note(
             f"{summary.cells_left_out} cells could not be read and were left out (the entries "

@@ -221,6 +221,13 @@ def signatory_import(
         help="Text lists: how a line prints a signer. paren: 'Name (Affiliation)'; comma: "
         "'Name, Title, Organisation'; dash: 'Name - Title, Organisation'; none: the name alone.",
     ),
+    section: str | None = typer.Option(
+        None,
+        "--section",
+        metavar="TEXT",
+        help="Markdown and HTML pages: read the sections whose heading holds TEXT (by default "
+        "every section but one of organizations).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     encoding: str | None = typer.Option(
         None,
@@ -228,7 +235,7 @@ def signatory_import(
         metavar="E",
         help="The file's encoding (default UTF-8), or auto to detect it.",
     ),
-    fmt: str = typer.Option("auto", "--format", help="auto, csv, jsonl or text."),
+    fmt: str = typer.Option("auto", "--format", help="auto, csv, jsonl, text, markdown or html."),
 ) -> None:
     """Import a signatory list: all or nothing, and running it again changes nothing."""
     from tracker.cli.importing import run_import
@@ -243,6 +250,7 @@ def signatory_import(
         strict=strict,
         dayfirst=dayfirst,
         pattern=pattern,
+        section=section,
         dry_run=dry_run,
         encoding=encoding,
         fmt=fmt,

@@ -33,6 +33,7 @@ from tracker.importing.reader import (
     FORMATS,
     ImportRow,
     InputFile,
+    Page,
     RowError,
     RowValidator,
     read_rows,
@@ -69,6 +70,7 @@ class ImportSummary(Resolution):
     cells_left_out: int = 0  # unreadable cells (dates, statuses) of entries that were kept
     cell_notes: list[RowError] = field(default_factory=list)
     samples: list[ImportRow] = field(default_factory=list)  # the first entries, as read
+    page: Page | None = None  # for a Markdown or HTML page: what was left out
 
     def line(self) -> str:
         return (
@@ -140,6 +142,7 @@ def import_signatories(
     strict: bool = False,
     dayfirst: bool = False,
     pattern: str = "paren",
+    section: str | None = None,
 ) -> ImportSummary:
     """Import a signatory list into a letter, every entry as its list published it."""
     started = time.perf_counter()
@@ -160,7 +163,8 @@ def import_signatories(
     rejected = 0
     validate = RowValidator(strict=strict, dayfirst=dayfirst)
     samples: list[ImportRow] = []
-    for result in read_rows(reader, chosen, validate, pattern):
+    page = Page(section=section)
+    for result in read_rows(reader, chosen, validate, pattern, page):
         if isinstance(result, RowError):
             rejected += 1
             if len(errors) < MAX_LISTED_ERRORS:
@@ -215,6 +219,7 @@ def import_signatories(
         cells_left_out=validate.cells_left_out,
         cell_notes=validate.cell_notes,
         samples=samples,
+        page=page if chosen in ("markdown", "html") else None,
     )
     audit.record(
         uow=uow,

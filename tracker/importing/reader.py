@@ -53,7 +53,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 COLUMNS = tuple(FIELDS)
 _FIELD_OF = {synonym: field for field, synonyms in FIELDS.items() for synonym in synonyms}
 STATUSES = ("reported", "confirmed")
-FORMATS = ("auto", "csv", "jsonl", "text")
+FORMATS = ("auto", "csv", "jsonl", "text", "markdown", "html")
 IDENTIFIER_LIMIT = 500
 EXTRA_LIMIT = 2_000
 MAX_EXTRA_COLUMNS = 100
@@ -531,13 +531,47 @@ def _text_rows(
         yield _row(validate, line_no, entry, raw)
 
 
+def _page_rows(
+    source: InputFile, validate: RowValidator, fmt: str, pattern: str, page: Page
+) -> Iterator[RowResult]:
+    """The items of a Markdown or HTML page, as printed lines (see `pages`, `printed`)."""
+    from tracker.importing.pages import html_items, markdown_items
+
+    text = "".join(source.text_chunks())
+    read = markdown_items if fmt == "markdown" else html_items
+    found = read(text, section=page.section)
+    page.left_out, page.noted = found.left_out, found.noted
+    for entry, item in enumerate(found.items, start=1):
+        raw: dict[str, Any] = split_printed(item.text, pattern)
+        if item.link and "link" not in raw:
+            raw["link"] = item.link
+        if item.position is not None:
+            raw["position"] = str(item.position)
+        yield _row(validate, item.line, entry, raw)
+
+
+@dataclass
+class Page:
+    """What reading a page chose (`section`) and left out (lines that are no list item)."""
+
+    section: str | None = None
+    left_out: int = 0
+    noted: list[tuple[int, str]] = field(default_factory=list)
+
+
 def sniff_format(source: InputFile, name: str) -> str:
     lowered = name.lower()
     if lowered.endswith(".csv"):
         return "csv"
     if lowered.endswith((".jsonl", ".ndjson")):
         return "jsonl"
+    if lowered.endswith((".md", ".markdown")):
+        return "markdown"
+    if lowered.endswith((".html", ".htm")):
+        return "html"
     head = source.head_text().lstrip("\ufeff \t\r\n")
+    if head[:15].lower().startswith(("<!doctype html", "<html")):
+        return "html"
     if head.startswith("{"):
         return "jsonl"
     first = head.split("\n", 1)[0].strip().lower()
@@ -551,11 +585,17 @@ def sniff_format(source: InputFile, name: str) -> str:
 
 
 def read_rows(
-    source: InputFile, fmt: str, validate: RowValidator | None = None, pattern: str = "paren"
+    source: InputFile,
+    fmt: str,
+    validate: RowValidator | None = None,
+    pattern: str = "paren",
+    page: Page | None = None,
 ) -> Iterator[RowResult]:
     validate = validate or RowValidator()
     if fmt == "csv":
         return _csv_rows(source, validate)
     if fmt == "jsonl":
         return _jsonl_rows(source, validate)
+    if fmt in ("markdown", "html"):
+        return _page_rows(source, validate, fmt, pattern, page or Page())
     return _text_rows(source, validate, pattern)
