@@ -566,3 +566,17 @@ def test_an_html_letter_page_with_a_list_and_a_table(letter: Tracker) -> None:
     assert rows[0]["link"] == "https://github.com/analima"
     assert "Not a signer" not in result.stdout
     assert "... and others" in result.stderr
+
+
+def test_garbled_names_are_reported(letter: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name\nJosé Núñez\n", encoding="utf-8")
+    wrong = _import(letter, path, "--encoding", "latin-1", "--dry-run")
+    assert wrong.exit_code == 0
+    assert "the names look garbled: 'JosÃ©' is 'José' in UTF-8" in wrong.stderr
+    right = _import(letter, path, "--dry-run")
+    assert "garbled" not in right.stderr
+    path.write_text("name\nJosé Núñez\nАндрей\n", encoding="utf-8")  # C1 controls in latin-1
+    refused = _import(letter, path, "--encoding", "latin-1")
+    assert refused.exit_code == 2
+    assert "the names look garbled" in refused.stderr

@@ -163,6 +163,12 @@ def run_import(
     for error in summary.errors:
         note(f"rejected line {error.line}: {error.reason}")
     say(f"{prefix}{summary.identity_line()}")
+    if summary.mojibake:
+        garbled, meant = summary.mojibake
+        note(
+            f"the names look garbled: {garbled!r} is {meant!r} in UTF-8, read in another encoding "
+            "(in the file, or by --encoding); check them with --dry-run"
+        )
     page = summary.page
     if page is not None and page.left_out:
         note(

@@ -71,6 +71,7 @@ class ImportSummary(Resolution):
     cell_notes: list[RowError] = field(default_factory=list)
     samples: list[ImportRow] = field(default_factory=list)  # the first entries, as read
     page: Page | None = None  # for a Markdown or HTML page: what was left out
+    mojibake: tuple[str, str] | None = None  # a word that looks like UTF-8 read wrongly
 
     def line(self) -> str:
         return (
@@ -190,9 +191,14 @@ def import_signatories(
     if progress is not None:
         progress(rows_read, reading.bytes_read, "resolving")
     if rejected and on_error == "abort":
+        hint = ""
+        if reader.mojibake:
+            garbled, meant = reader.mojibake
+            hint = f" (the names look garbled: {garbled!r} is {meant!r} in UTF-8; check --encoding)"
         raise BadInput(
             f"{rejected} of {rows_read} rows are invalid, nothing was imported "
-            f"(first: {_first_errors(errors)}); fix them, or pass --on-error skip --rejects FILE"
+            f"(first: {_first_errors(errors)}){hint}; fix them, or pass --on-error skip "
+            "--rejects FILE"
         )
     if rows_read == 0:
         raise BadInput(f"{label} has no rows to import")
@@ -220,6 +226,7 @@ def import_signatories(
         cell_notes=validate.cell_notes,
         samples=samples,
         page=page if chosen in ("markdown", "html") else None,
+        mojibake=reader.mojibake,
     )
     audit.record(
         uow=uow,

@@ -105,6 +105,7 @@ class InputFile:
         head = handle.read(CHUNK)
         self._head = head
         self.encoding = self._choose_encoding(head, encoding)
+        self.mojibake: tuple[str, str] | None = None  # (as read, as it reads in UTF-8)
 
     def _choose_encoding(self, head: bytes, explicit: str | None) -> str:
         if explicit == "auto":
@@ -169,6 +170,8 @@ class InputFile:
                     f"{self.label} is not valid {self.encoding} at line {line}, byte {position}"
                     + self._advice()
                 ) from None
+            if offset == 0:
+                self.mojibake = mojibake(text)
             offset += len(chunk)
             lines += chunk.count(b"\n")
             if text:
@@ -230,6 +233,22 @@ class Detected:
     encoding: str
     language: str
     alike: tuple[str, ...]  # other encodings that read the sample just as well
+
+
+def mojibake(text: str) -> tuple[str, str] | None:
+    """A word of text that is UTF-8 read in a single-byte encoding ("JosÃ©" for "José"), with
+    what it reads in UTF-8; None if the text does not look so."""
+    for word in text.split():
+        if word.isascii():
+            continue
+        for single in ("cp1252", "latin-1"):
+            try:
+                fixed = word.encode(single).decode("utf-8")
+            except UnicodeError:
+                continue
+            if fixed != word:
+                return word, fixed
+    return None
 
 
 def detect_encoding(sample: bytes) -> Detected | None:
