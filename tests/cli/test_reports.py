@@ -328,3 +328,8 @@ def test_the_signing_over_time_without_reported_counts(tracker: Tracker, tmp_pat
     package = json.loads((out / "datapackage.json").read_text())
     assert "signing" in [resource["name"] for resource in package["resources"]]
     assert (out / "chart.png").stat().st_size > 0
+    # with a reported count beside the signing (times of day, in UTC)
+    tracker.ok("count", "add", "petition", "40", "--as-of", "2024-02-02T18:30:00Z",
+               "--source", "list", "--qualifier", "at-least")  # fmt: skip
+    tracker.ok("report", "all", "petition", "--dir", str(out))
+    tracker.ok("report", "chart", "petition", "--out", str(tmp_path / "chart.png"))

@@ -50,7 +50,7 @@ def draw_chart(
     signed = signing.frame if signing is not None else None
     moments = []
     if signed is not None and len(signed):
-        days = pd.to_datetime(signed["day"])
+        days = pd.to_datetime(signed["day"], utc=True).dt.tz_localize(None)
         axes.step(
             days,
             signed["named_so_far"].astype(float),
@@ -62,7 +62,7 @@ def draw_chart(
         moments = list(days)
         axes.legend(loc="lower right", fontsize=8)
     if len(frame):
-        times = pd.to_datetime(frame["as_of"])
+        times = pd.to_datetime(frame["as_of"], utc=True).dt.tz_localize(None)  # naive UTC, as days
         axes.plot(times, frame["value"].astype(float), color="tab:blue", linewidth=1)
         for when, value, qualifier, source in zip(
             times, frame["value"], frame["qualifier"], frame["source"], strict=True
