@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # A pair of names at or above this similarity is probably one person's (on the labelled name
 # pairs of benchmarks/identity.py: precision 0.89, recall 0.67).
@@ -40,6 +41,8 @@ class Likeness:
 @lru_cache(maxsize=4_096)  # the words are cached (`_word_tokens`); names rarely repeat
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
+    if name.isascii():  # NFKC changes no ASCII character, and case folding is lower-casing
+        return tuple(token for token in _SPLIT.split(name.lower()) if token)
     found: tuple[str, ...] = ()
     for word in name.split():
         found += _word_tokens(word)
@@ -78,26 +81,33 @@ def nicknames_of_one_name(a: str, b: str) -> bool:
     return bool(canonical_names(a) & canonical_names(b))
 
 
-def _token_similarity(a: str, b: str) -> tuple[float, str]:
+@lru_cache(maxsize=1)
+def _distances() -> tuple[Any, Any]:
+    """rapidfuzz's OSA (a transposition is one edit) and Jaro-Winkler, imported once, when a
+    name is first compared."""
     from rapidfuzz.distance import OSA, JaroWinkler
 
+    return OSA, JaroWinkler
+
+
+def _token_similarity(a: str, b: str) -> tuple[float, str]:
     if a == b:
         return 1.0, ""
     if len(a) == 1 or len(b) == 1:
         return (_INITIAL, "initials") if a[0] == b[0] else (0.0, "")
     if a.isalpha() and b.isalpha() and nicknames_of_one_name(a, b):
         return _NICKNAME, "nickname"
-    winkler = JaroWinkler.normalized_similarity(a, b)
-    edits = 1 - OSA.distance(a, b) / max(len(a), len(b))  # a transposition is one edit
+    osa, jaro_winkler = _distances()
+    winkler = jaro_winkler.normalized_similarity(a, b)
+    edits = 1 - osa.distance(a, b) / max(len(a), len(b))  # a transposition is one edit
     return max(min(winkler, edits + 0.15), edits), "similar spelling"
 
 
 def _spacing(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """The similarity of two names written without spaces ("ty brads haw", "ty bradshaw")."""
-    from rapidfuzz.distance import OSA
-
+    osa, _ = _distances()
     joined_a, joined_b = "".join(a), "".join(b)
-    return 1 - OSA.distance(joined_a, joined_b) / max(len(joined_a), len(joined_b))
+    return 1.0 - float(osa.distance(joined_a, joined_b)) / max(len(joined_a), len(joined_b))
 
 
 def similarity(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:

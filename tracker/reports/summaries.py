@@ -26,7 +26,12 @@ TALLY_FIELDS: list[Field] = [
     ("reported_source", "string", "Source of the reported count."),
     ("named", "integer", "Entries named on the list, as published (not retracted)."),
     ("named_sources", "string", "Sources of the named signatures."),
-    ("people", "integer", "Distinct people behind the named entries, after resolution."),
+    (
+        "people",
+        "integer",
+        "Distinct people behind the named entries, after resolution (on the tally's own date; "
+        "left empty in the series).",
+    ),
     (
         "same_name_pairs",
         "integer",
@@ -49,7 +54,9 @@ class NamedTimeline:
     one pass, and the sources come from the distinct (signing day, source) pairs, which are few.
     """
 
-    def __init__(self, uow: UnitOfWork, letter: Letter, days: Collection[dt.date]) -> None:
+    def __init__(
+        self, uow: UnitOfWork, letter: Letter, days: Collection[dt.date], *, people_on: dt.date
+    ) -> None:
         named = (Signature.letter_id == letter.id, Signature.status != "retracted")
         self._days = sorted(set(days))
         signed = [
@@ -57,10 +64,14 @@ class NamedTimeline:
             for day in self._days
         ]
         by_day = [func.count(case((on, 1))) for on in signed]
-        people = [func.count(func.distinct(case((on, Signature.person_id)))) for on in signed]
-        found = uow.session.execute(select(*by_day, *people).where(*named)).one()
+        # Distinct people only on `people_on` (the tally's own date): each count(DISTINCT)
+        # sorts every signature.
+        until = or_(Signature.signed_at.is_(None), Signature.signed_at <= end_of_day(people_on))
+        people = func.count(func.distinct(case((until, Signature.person_id))))
+        found = uow.session.execute(select(*by_day, people).where(*named)).one()
         self._counts = [int(n) for n in found[: len(signed)]]
-        self._people = [int(n) for n in found[len(signed) :]]
+        self._people = int(found[-1])
+        self._people_on = people_on
         # SQLite keeps times as ISO text, whose first ten characters are the day (cheaper than
         # parsing them with date()).
         signing_day = (
@@ -82,21 +93,26 @@ class NamedTimeline:
                 per_day[str(signed_on)[:10]] = per_day.get(str(signed_on)[:10], 0) + int(count)
         self.signing = sorted(per_day.items())  # (day, entries signed that day)
 
-    def as_of(self, day: dt.date) -> tuple[int, int, str]:
-        """The entries, the people and the sources at the end of `day`, one of the days asked
-        for."""
+    def as_of(self, day: dt.date) -> tuple[int, int | None, str]:
+        """The entries, the people (on `people_on` only) and the sources at the end of `day`,
+        one of the days asked for."""
         limit = day.isoformat()
         keys = {key for signed, key in self._sources if signed is None or signed <= limit}
         index = self._days.index(day)
-        return self._counts[index], self._people[index], ", ".join(sorted(keys))
+        people = self._people if day == self._people_on else None
+        return self._counts[index], people, ", ".join(sorted(keys))
 
 
+# Start from the name keys that repeat at all (a scan of `ix_people_name_key`, no sort), then
+# keep the pairs of different people who both signed the letter and whom nobody judged apart.
 _SAME_NAME_PAIRS = text(
-    "SELECT count(*) FROM (SELECT DISTINCT s.person_id FROM signatures s "
-    "WHERE s.letter_id = :letter AND s.status <> 'retracted') a "
-    "JOIN people pa ON pa.id = a.person_id "
-    "JOIN people pb ON pb.name_key = pa.name_key AND pb.id > pa.id AND pb.merged_into_id IS NULL "
-    "WHERE EXISTS (SELECT 1 FROM signatures t WHERE t.person_id = pb.id "
+    "WITH repeated AS (SELECT name_key FROM people GROUP BY name_key HAVING count(*) > 1) "
+    "SELECT count(*) FROM repeated r "
+    "JOIN people pa ON pa.name_key = r.name_key AND pa.merged_into_id IS NULL "
+    "JOIN people pb ON pb.name_key = r.name_key AND pb.id > pa.id AND pb.merged_into_id IS NULL "
+    "WHERE EXISTS (SELECT 1 FROM signatures s WHERE s.person_id = pa.id "
+    "AND s.letter_id = :letter AND s.status <> 'retracted') "
+    "AND EXISTS (SELECT 1 FROM signatures t WHERE t.person_id = pb.id "
     "AND t.letter_id = :letter AND t.status <> 'retracted') "
     "AND NOT EXISTS (SELECT 1 FROM identity_decisions d WHERE d.kind = 'not-same' "
     "AND d.undone_at IS NULL AND ((d.person_id = pa.id AND d.other_id = pb.id) "
@@ -115,7 +131,7 @@ def _tally_row(
     day: dt.date,
     count: Any,
     named: int,
-    people: int,
+    people: int | None,
     named_sources: str,
     population_source: str | None,
     pairs: int | None,
@@ -203,7 +219,8 @@ def tally_and_series(
     counts = uow.session.execute(
         _counts_query(letter).where(ReportedCount.as_of <= end_of_day(day))
     ).all()
-    timeline = NamedTimeline(uow, letter, [day, *(count.as_of.date() for count in counts)])
+    days = [day, *(count.as_of.date() for count in counts)]
+    timeline = NamedTimeline(uow, letter, days, people_on=day)
     pairs = same_name_pairs(uow, letter)
 
     def row(on: dt.date, count: Any, pairs: int | None = None) -> dict[str, Any]:
