@@ -27,6 +27,7 @@ from tracker.services.letters import get_letter
 
 MAX_BLOCK = 5_000
 PREFILTER = 80.0  # rapidfuzz token-sort ratio below which a blocked pair is not weighed
+MAX_EDITS = 2  # between the last tokens of a first-token block
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +73,33 @@ def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterator[tuple[_Entry, _Ent
                     yield a, b
 
 
-def _close_in_block(members: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
-    """Pairs within a block whose tokens are alike enough to weigh, computed in C."""
+def _close_in_block(
+    members: list[_Entry], *, by_last_token: bool = False
+) -> Iterator[tuple[_Entry, _Entry]]:
+    """Pairs within a block whose tokens are alike enough to weigh, computed in C. A block of
+    one first token (and last initial), or of one-word names, is there to catch a typo in the
+    last token ("Katherine Jonson", "Hannibol"): it keeps the pairs whose last tokens are a
+    couple of edits apart. A block of one last token keeps the pairs whose whole names are
+    alike (another first name's typo, a nickname, an initial)."""
     if len(members) < 2 or len(members) > MAX_BLOCK:
         return
     import numpy as np
     from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import Levenshtein
 
-    names = [" ".join(tokens(m.name)) for m in members]
-    similar = process.cdist(
-        names, names, scorer=fuzz.token_sort_ratio, score_cutoff=PREFILTER, dtype=np.uint8
-    )
-    rows, columns = np.nonzero(np.triu(similar >= PREFILTER, k=1))
+    if by_last_token:
+        lasts = [(tokens(m.name) or (m.key,))[-1] for m in members]
+        edits = process.cdist(
+            lasts, lasts, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, dtype=np.int32
+        )
+        close = edits <= MAX_EDITS
+    else:
+        names = [" ".join(tokens(m.name)) for m in members]
+        similar = process.cdist(
+            names, names, scorer=fuzz.token_sort_ratio, score_cutoff=PREFILTER, dtype=np.uint8
+        )
+        close = similar >= PREFILTER
+    rows, columns = np.nonzero(np.triu(close, k=1))
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         yield members[i], members[j]
 
@@ -111,8 +127,10 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
     yield from _pairs_within(by_folded.values())
     yield from _pairs_within(by_tokens.values())
     yield from _pairs_within(by_nickname.values())
-    for block in (*by_last.values(), *by_first.values()):
+    for block in by_last.values():
         yield from _close_in_block(block)
+    for block in by_first.values():
+        yield from _close_in_block(block, by_last_token=True)
     # An initial beside a full name ("M. Hamilton", "Margaret Hamilton") shares the last token.
     for block in by_last.values():
         if len(block) > MAX_BLOCK:
