@@ -28,6 +28,7 @@ from tracker.services.letters import get_letter
 MAX_BLOCK = 5_000
 PREFILTER = 80.0  # rapidfuzz token-sort ratio below which a blocked pair is not weighed
 MAX_EDITS = 2  # between the last tokens of a first-token block
+SHORT_TOKEN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,14 @@ def _close_in_block(
         edits = process.cdist(
             lasts, lasts, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, dtype=np.int32
         )
-        close = edits <= MAX_EDITS
+        rows, columns = np.nonzero(np.triu(edits <= MAX_EDITS, k=1))
+        # Two edits in a short name are most of it: one edit below SHORT_TOKEN letters.
+        lengths = np.array([len(last) for last in lasts], dtype=np.int32)
+        allowed = np.where(np.minimum(lengths[rows], lengths[columns]) < SHORT_TOKEN, 1, MAX_EDITS)
+        keep = edits[rows, columns] <= allowed
+        for i, j in zip(rows[keep].tolist(), columns[keep].tolist(), strict=True):
+            yield members[i], members[j]
+        return
     else:
         names = [" ".join(tokens(m.name)) for m in members]
         similar = process.cdist(
