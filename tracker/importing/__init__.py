@@ -32,7 +32,6 @@ from tracker.importing.printed import PATTERNS
 from tracker.importing.reader import (
     FORMATS,
     ImportRow,
-    InputFile,
     Page,
     RowError,
     RowValidator,
@@ -40,6 +39,7 @@ from tracker.importing.reader import (
     sniff_format,
 )
 from tracker.importing.resolution import Link, Resolution, resolve
+from tracker.importing.source import InputFile
 from tracker.importing.staging import BATCH, Reading, Stager, drop_temporary_tables
 from tracker.services import audit
 from tracker.services.letters import get_letter

@@ -1,22 +1,19 @@
-"""Reading a signatory list, streamed: CSV with a header, JSON lines, or plain text with one name
-per line (a numbered list as articles print it: "1.Mira Murati", "2. Brad Lightcap",
-"3) Jason Kwon", "- Name").
-
-Bytes are decoded incrementally in the chosen encoding (UTF-8 with or without BOM by default;
-UTF-16 by its BOM); a byte sequence that is not valid stops the import with the line and byte
-where it broke. Cells stay text exactly as written ("NA", "007", "+44 20 ..." included).
+"""Reading a signatory list into entries, streamed: CSV with a header, JSON lines, plain text
+with one signer per line (a numbered list as articles print it: "1.Mira Murati", "2. Brad
+Lightcap", "3) Jason Kwon", "- Name"; "Name (Affiliation)", see `printed`), or a Markdown or
+HTML page (see `pages`). The bytes and their encoding are `source`'s. Each row is checked into
+an entry as the list published it; cells stay text exactly as written ("NA", "007", "+44 20 ..."
+included).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from tracker.csvsafe import FORMULA_TRIGGERS
 from tracker.domain.dates import parse_cell_datetime
@@ -24,8 +21,8 @@ from tracker.domain.identifiers import private_link
 from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
 from tracker.importing.printed import split_printed
+from tracker.importing.source import InputFile
 
-CHUNK = 1 << 20
 # The fields of an entry, and the header names (and JSON keys) that mean each of them, compared
 # case-insensitively with spaces and hyphens read as underscores. Any other column is kept as a
 # named extra attribute of the entry.
@@ -92,185 +89,6 @@ def field_of(header: str) -> str | None:
     """The field a column means (`Organisation` -> affiliation), or None for another column."""
     word = _HEADER_WORD.sub("_", header.strip().casefold()).strip("_.")
     return _FIELD_OF.get(word)
-
-
-class InputFile:
-    """The bytes of the input, hashed as they are read."""
-
-    def __init__(self, handle: IO[bytes], *, encoding: str | None, label: str) -> None:
-        self.handle = handle
-        self.label = label
-        self.digest = hashlib.sha256()
-        self.bytes_read = 0
-        head = handle.read(CHUNK)
-        self._head = head
-        self.encoding = self._choose_encoding(head, encoding)
-        self.mojibake: tuple[str, str] | None = None  # (as read, as it reads in UTF-8)
-
-    def _choose_encoding(self, head: bytes, explicit: str | None) -> str:
-        if explicit == "auto":
-            return self._detected(head)
-        if explicit:
-            try:
-                readable = b"name,a 1\n".decode(explicit) == "name,a 1\n"
-            except (LookupError, UnicodeError, ValueError):
-                readable = False
-            if not readable:
-                raise BadInput(
-                    f"'{explicit}' is not an encoding of text files; use e.g. utf-8, cp1251, "
-                    "latin-1, or --encoding auto to detect it"
-                )
-            return explicit
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        if b"\x00" in head[:8192]:
-            raise BadInput(
-                f"{self.label} looks like a binary file (it contains NUL bytes); "
-                "give a CSV, JSON lines or text file, or pass --encoding for UTF-16 without a BOM"
-            )
-        return "utf-8"
-
-    def _detected(self, head: bytes) -> str:
-        try:
-            head.decode("utf-8")
-            return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 3:
-                return "utf-8"  # a character cut at the end of the sample
-        found = detect_encoding(head)
-        if found is None:
-            raise BadInput(f"cannot tell the encoding of {self.label}; pass --encoding")
-        return found.encoding
-
-    def head_text(self, size: int = 4096) -> str:
-        """The start of the input, decoded leniently: enough to tell its format."""
-        return self._head[:size].decode(self.encoding, errors="ignore")
-
-    def _chunks(self) -> Iterator[bytes]:
-        chunk = self._head
-        while chunk:
-            self.digest.update(chunk)
-            self.bytes_read += len(chunk)
-            yield chunk
-            chunk = self.handle.read(CHUNK)
-
-    def text_chunks(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
-        offset = 0
-        lines = 1
-        for chunk in self._chunks():
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                position = offset + exc.start
-                line = lines + chunk[: exc.start].count(b"\n")
-                raise BadInput(
-                    f"{self.label} is not valid {self.encoding} at line {line}, byte {position}"
-                    + self._advice()
-                ) from None
-            if offset == 0:
-                self.mojibake = mojibake(text)
-            offset += len(chunk)
-            lines += chunk.count(b"\n")
-            if text:
-                yield text
-        try:
-            tail = decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise BadInput(
-                f"{self.label} ends in the middle of a {self.encoding} character (byte {offset}); "
-                "pass --encoding if it uses another encoding"
-            ) from None
-        if tail:
-            yield tail
-
-    def _advice(self) -> str:
-        """What to pass instead, from what the start of the file looks like."""
-        found = detect_encoding(self._head)
-        if found is None or found.encoding.replace("_", "-") == self.encoding:
-            return "; pass --encoding with the file's encoding"
-        encoding, language = found.encoding, found.language
-        what = f" ({language})" if language and language != "Unknown" else ""
-        alike = (
-            f" (or {', '.join(found.alike)}: the file's start cannot tell them apart)"
-            if found.alike
-            else ""
-        )
-        return (
-            f"; it looks like {encoding}{what}{alike}: pass --encoding {encoding} (or --encoding "
-            "auto), and check a few names with --dry-run"
-        )
-
-    def lines(self) -> Iterator[str]:
-        """Lines with their endings; only \\n ends a line (a U+2028 inside a name does not)."""
-        pending = ""
-        for text in self.text_chunks():
-            pending += text
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                yield line + "\n"
-        if pending:
-            yield pending
-
-    @property
-    def sha256(self) -> str:
-        return self.digest.hexdigest()
-
-
-# The encodings that spreadsheets and saved pages come in, most common first: detection chooses
-# among these only (a rare codec that happens to read a short sample is no better a guess), and
-# prefers the earlier of two that read the sample equally well.
-COMMON_ENCODINGS = (
-    "cp1252", "cp1251", "cp1250", "cp1253", "cp932", "gb18030", "big5", "euc_kr", "euc_jp",
-    "koi8_r", "cp1254", "cp1255", "cp1256", "cp1257", "utf_16",
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Detected:
-    encoding: str
-    language: str
-    alike: tuple[str, ...]  # other encodings that read the sample just as well
-
-
-def mojibake(text: str) -> tuple[str, str] | None:
-    """A word of text that is UTF-8 read in a single-byte encoding ("JosÃ©" for "José"), with
-    what it reads in UTF-8; None if the text does not look so."""
-    for word in text.split():
-        if word.isascii():
-            continue
-        for single in ("cp1252", "latin-1"):
-            try:
-                fixed = word.encode(single).decode("utf-8")
-            except UnicodeError:
-                continue
-            if fixed != word:
-                return word, fixed
-    return None
-
-
-def detect_encoding(sample: bytes) -> Detected | None:
-    """The encoding that best reads these bytes, by charset-normalizer (what pip uses): the
-    least chaos, then the most coherent language, then the most common encoding; None if no
-    common encoding reads them as text."""
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(sample[: 256 * 1024], cp_isolation=list(COMMON_ENCODINGS)))
-    if not matches:
-        return None
-
-    def rank(match: Any) -> tuple[float, float, int]:
-        common = (
-            COMMON_ENCODINGS.index(match.encoding) if match.encoding in COMMON_ENCODINGS else 99
-        )
-        return (round(match.percent_chaos, 1), -round(match.percent_coherence, 1), common)
-
-    matches.sort(key=rank)
-    best = matches[0]
-    alike = tuple(m.encoding for m in matches[1:] if rank(m)[:2] == rank(best)[:2])
-    return Detected(best.encoding, best.language, alike)
 
 
 def _text(raw: dict[str, Any], column: str) -> str | None:
