@@ -64,6 +64,7 @@ class _Entry:
     key: str
     last: str
     first: str
+    words: tuple[str, ...] = ()  # the name's comparable tokens, computed once
 
 
 def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterator[tuple[_Entry, _Entry]]:
@@ -89,7 +90,7 @@ def _close_in_block(
     from rapidfuzz.distance import Levenshtein
 
     if by_last_token:
-        lasts = [(tokens(m.name) or (m.key,))[-1] for m in members]
+        lasts = [(m.words or (m.key,))[-1] for m in members]
         edits = process.cdist(
             lasts, lasts, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, dtype=np.int32
         )
@@ -102,7 +103,7 @@ def _close_in_block(
             yield members[i], members[j]
         return
     else:
-        names = [" ".join(tokens(m.name)) for m in members]
+        names = [" ".join(m.words) for m in members]
         similar = process.cdist(
             names, names, scorer=fuzz.token_sort_ratio, score_cutoff=PREFILTER, dtype=np.uint8
         )
@@ -122,7 +123,7 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
     for entry in entries:
         by_key[entry.key].append(entry)
         by_folded[fold_l_i(entry.key)].append(entry)
-        words = tokens(entry.name)
+        words = entry.words
         if len(words) > 1:
             by_tokens[" ".join(sorted(words))].append(entry)
         by_last[entry.last].append(entry)
@@ -143,11 +144,11 @@ def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
     for block in by_last.values():
         if len(block) > MAX_BLOCK:
             continue
-        initials = [m for m in block if len(tokens(m.name)) > 1 and len(tokens(m.name)[0]) == 1]
+        initials = [m for m in block if len(m.words) > 1 and len(m.words[0]) == 1]
         for short in initials:
-            letter = tokens(short.name)[0]
+            letter = short.words[0]
             for other in block:
-                if other is not short and tokens(other.name)[0].startswith(letter):
+                if other is not short and other.words and other.words[0].startswith(letter):
                     yield short, other
 
 
@@ -183,7 +184,7 @@ def find_duplicates(
     session = uow.session
     connection = session.connection()
     entries = [
-        _Entry(*row)
+        _Entry(*row, words=tokens(row[1]))
         for row in session.execute(
             select(
                 Person.id, Person.name, Person.name_key, Person.last_key, Person.first_key
