@@ -117,6 +117,19 @@ _LASTS = text(
 ).bindparams(bindparam("keys", expanding=True))
 
 
+_HOLDERS_OF_ONE = text(
+    "SELECT count(*) FROM (SELECT coalesce(merged_into_id, id) FROM people WHERE name_key = :key "
+    "UNION SELECT person_id FROM aliases WHERE alias_key = :key) h"
+)
+_FIRSTS = text(
+    "SELECT count(*) FROM people WHERE first_key >= :low AND first_key < :high "
+    "AND merged_into_id IS NULL"
+)
+_LASTS_OF_ONE = text(
+    "SELECT count(*) FROM people WHERE last_key = :token AND merged_into_id IS NULL"
+)
+
+
 def _chunks(values: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
@@ -147,62 +160,32 @@ class NameStatistics:
             words = tokens(name)
             if words and words[-1] not in self._lasts:
                 lasts.add(words[-1])
-        self._count(self._holders, _HOLDERS, keys)
-        self._count(self._lasts, _LASTS, lasts)
+        self._count_many(self._holders, _HOLDERS, keys)
+        self._count_many(self._lasts, _LASTS, lasts)
 
-    def _count(self, cache: dict[str, int], sql: Any, values: set[str]) -> None:
+    def _count_many(self, cache: dict[str, int], sql: Any, values: set[str]) -> None:
         for chunk in _chunks(sorted(values)):
             cache.update(dict.fromkeys(chunk, 0))
             cache.update(
                 {value: int(n) for value, n in self.connection.execute(sql, {"keys": chunk})}
             )
 
-    def holders(self, key: str) -> int:
-        found = self._holders.get(key)
+    def _cached(self, cache: dict[str, int], value: str, sql: Any, **params: str) -> int:
+        found = cache.get(value)
         if found is None:
-            found = int(
-                self.connection.execute(
-                    text(
-                        "SELECT count(*) FROM (SELECT coalesce(merged_into_id, id) FROM people "
-                        "WHERE name_key = :key UNION "
-                        "SELECT person_id FROM aliases WHERE alias_key = :key) h"
-                    ),
-                    {"key": key},
-                ).scalar_one()
-            )
-            self._holders[key] = found
+            found = cache[value] = int(self.connection.execute(sql, params).scalar_one())
         return found
+
+    def holders(self, key: str) -> int:
+        """Known people whose name or an alias has this key (a merged name: the person kept)."""
+        return self._cached(self._holders, key, _HOLDERS_OF_ONE, key=key)
 
     def _first(self, token: str) -> int:
         """People whose first blocking key has this first token (see `first_token`)."""
-        found = self._firsts.get(token)
-        if found is None:
-            found = int(
-                self.connection.execute(
-                    text(
-                        "SELECT count(*) FROM people WHERE first_key >= :low AND first_key < :high "
-                        "AND merged_into_id IS NULL"
-                    ),
-                    {"low": token + " ", "high": token + "!"},
-                ).scalar_one()
-            )
-            self._firsts[token] = found
-        return found
+        return self._cached(self._firsts, token, _FIRSTS, low=token + " ", high=token + "!")
 
     def _last(self, token: str) -> int:
-        found = self._lasts.get(token)
-        if found is None:
-            found = int(
-                self.connection.execute(
-                    text(
-                        "SELECT count(*) FROM people WHERE last_key = :token "
-                        "AND merged_into_id IS NULL"
-                    ),
-                    {"token": token},
-                ).scalar_one()
-            )
-            self._lasts[token] = found
-        return found
+        return self._cached(self._lasts, token, _LASTS_OF_ONE, token=token)
 
     def of(self, name: str, key: str) -> NameStats:
         """The statistics of a name seen anew (its own holders are not counted as namesakes)."""
