@@ -48,3 +48,37 @@ def test_a_pair_judged_apart_is_never_proposed_again(seeded: Tracker) -> None:
     seeded.ok("person", "add", "Mira Muratti", "--source", "seed-003", "--new-person")
     seeded.ok("person", "not-same", "Mira Murati", "Mira Muratti", "--reason", "checked")
     assert json.loads(seeded.ok("person", "duplicates", "-f", "json")) == []
+
+
+def test_name_statistics_are_counted_alike_in_sql_and_in_the_queue(tracker: Tracker) -> None:
+    """How common a name is, counted in SQL for `signatory add` and the import, and from the
+    people in memory for `person duplicates`: one rule, two countings, the same figures."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from tracker.db.models import Person
+    from tracker.db.uow import UnitOfWork
+    from tracker.domain.matching import tokens
+    from tracker.domain.names import name_key
+    from tracker.services.evidence import NameStatistics, expected_from_counts, first_token
+
+    tracker.ok("source", "add", "s", "--title", "S")
+    for name in ("Ivan Petrov", "Ivan Sidorov", "Ivan Petrov", "Olga Petrova", "Petrov", "Иван"):
+        tracker.ok("person", "add", name, "--source", "s", "--new-person")
+    engine = tracker.engine()
+    try:
+        with UnitOfWork(engine, readonly=True) as uow:
+            rows = uow.session.execute(select(Person.name, Person.last_key, Person.first_key)).all()
+            firsts = Counter(first_token(first) for _, _, first in rows)
+            lasts = Counter(last for _, last, _ in rows)
+            statistics = NameStatistics(uow.session.connection())
+            for name in ("Ivan Petrov", "Olga Petrova", "Petrov", "Ivan Smirnov"):
+                sql = statistics.of(name, name_key(name))
+                held = sql.holders
+                in_memory = expected_from_counts(
+                    tokens(name), firsts, lasts, len(rows), holders=held
+                )
+                assert sql.expected_namesakes == in_memory, name
+    finally:
+        engine.dispose()

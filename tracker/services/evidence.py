@@ -23,12 +23,9 @@ CHUNK = 5_000  # ids a statement asks about at once
 _PEOPLE = text(
     "SELECT id, name, name_key FROM people WHERE id IN :ids AND merged_into_id IS NULL"
 ).bindparams(bindparam("ids", expanding=True))
-_IDENTIFIERS = text(
-    "SELECT person_id, link_key, email_key, handle_key FROM signatures WHERE person_id IN :ids "
-    "AND (link_key IS NOT NULL OR email_key IS NOT NULL OR handle_key IS NOT NULL)"
-).bindparams(bindparam("ids", expanding=True))
-_LETTERS = text(
-    "SELECT DISTINCT person_id, letter_id FROM signatures WHERE person_id IN :ids"
+_SIGNATURES = text(
+    "SELECT person_id, letter_id, link_key, email_key, handle_key FROM signatures "
+    "WHERE person_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _ALIASES = text("SELECT person_id, alias_key FROM aliases WHERE person_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
@@ -80,16 +77,15 @@ def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Sign
         chunk = ids[start : start + CHUNK]
         names = {pid: (name, key) for pid, name, key in connection.execute(_PEOPLE, {"ids": chunk})}
         keys: dict[int, set[Identifier]] = defaultdict(set)
-        for pid, link, email, handle in connection.execute(_IDENTIFIERS, {"ids": chunk}):
+        letters: dict[int, set[int]] = defaultdict(set)
+        for pid, letter_id, link, email, handle in connection.execute(_SIGNATURES, {"ids": chunk}):
+            letters[pid].add(letter_id)
             for kind, key in (("link", link), ("email", email), ("handle", handle)):
                 if key:
                     keys[pid].add(identifier(kind, key))
         orgs: dict[int, set[str]] = defaultdict(set)
         for pid, org_key in connection.execute(_AFFILIATIONS, {"ids": chunk}):
             orgs[pid].add(org_key)
-        letters: dict[int, set[int]] = defaultdict(set)
-        for pid, letter_id in connection.execute(_LETTERS, {"ids": chunk}):
-            letters[pid].add(letter_id)
         aliases: dict[int, set[str]] = defaultdict(set)
         for pid, alias_key in connection.execute(_ALIASES, {"ids": chunk}):
             aliases[pid].add(alias_key)
@@ -117,16 +113,9 @@ _LASTS = text(
 ).bindparams(bindparam("keys", expanding=True))
 
 
-_HOLDERS_OF_ONE = text(
-    "SELECT count(*) FROM (SELECT coalesce(merged_into_id, id) FROM people WHERE name_key = :key "
-    "UNION SELECT person_id FROM aliases WHERE alias_key = :key) h"
-)
 _FIRSTS = text(
     "SELECT count(*) FROM people WHERE first_key >= :low AND first_key < :high "
     "AND merged_into_id IS NULL"
-)
-_LASTS_OF_ONE = text(
-    "SELECT count(*) FROM people WHERE last_key = :token AND merged_into_id IS NULL"
 )
 
 
@@ -170,22 +159,25 @@ class NameStatistics:
                 {value: int(n) for value, n in self.connection.execute(sql, {"keys": chunk})}
             )
 
-    def _cached(self, cache: dict[str, int], value: str, sql: Any, **params: str) -> int:
-        found = cache.get(value)
-        if found is None:
-            found = cache[value] = int(self.connection.execute(sql, params).scalar_one())
-        return found
-
     def holders(self, key: str) -> int:
         """Known people whose name or an alias has this key (a merged name: the person kept)."""
-        return self._cached(self._holders, key, _HOLDERS_OF_ONE, key=key)
+        if key not in self._holders:
+            self._count_many(self._holders, _HOLDERS, {key})
+        return self._holders[key]
 
     def _first(self, token: str) -> int:
         """People whose first blocking key has this first token (see `first_token`)."""
-        return self._cached(self._firsts, token, _FIRSTS, low=token + " ", high=token + "!")
+        found = self._firsts.get(token)
+        if found is None:
+            params = {"low": token + " ", "high": token + "!"}
+            found = int(self.connection.execute(_FIRSTS, params).scalar_one())
+            self._firsts[token] = found
+        return found
 
     def _last(self, token: str) -> int:
-        return self._cached(self._lasts, token, _LASTS_OF_ONE, token=token)
+        if token not in self._lasts:
+            self._count_many(self._lasts, _LASTS, {token})
+        return self._lasts[token]
 
     def of(self, name: str, key: str) -> NameStats:
         """The statistics of a name seen anew (its own holders are not counted as namesakes)."""
