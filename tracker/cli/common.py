@@ -78,7 +78,9 @@ def _database_message(exc: DBAPIError) -> TrackerError:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {terminal_safe(message)}", err=True)
+    """Print an error (one line per problem, each made safe for a terminal)."""
+    for line in message.split("\n"):
+        typer.echo(f"error: {terminal_safe(line)}", err=True)
     return typer.Exit(code)
 
 

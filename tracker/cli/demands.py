@@ -16,7 +16,7 @@ from tracker.cli.common import (
     unit_of_work,
 )
 from tracker.domain.dates import parse_date
-from tracker.errors import CheckFailed
+from tracker.errors import BadInput, CheckFailed
 
 if TYPE_CHECKING:
     from tracker.services.demands import StatusReport
@@ -118,6 +118,81 @@ def demand_target_add(
 def demand_candidate_add(slug: str, key: str, person: str, source: str = SOURCE) -> None:
     """Record PERSON as an example the demand gives ("such as ..."): reported, never deciding."""
     _target_or_candidate(slug, key, person, source, None, candidate=True)
+
+
+@demand_app.command("correct")
+@handle_errors
+def demand_correct(
+    slug: str,
+    key: str,
+    source: str = SOURCE,
+    summary: str | None = typer.Option(None, "--summary", metavar="TEXT"),
+    title: str | None = typer.Option(None, "--title", help="The role it is about."),
+    org: str | None = typer.Option(None, "--org", metavar="ORG"),
+    required: int | None = typer.Option(None, "--required", metavar="N", min=1, max=2**31 - 1),
+) -> None:
+    """Correct what a demand says; the history keeps what it said before."""
+    from tracker.domain.names import clean_text
+    from tracker.services.demands import correct_demand
+
+    changes = {
+        "summary": clean_text(summary, what="summary", limit=2_000) if summary else None,
+        "role_title": clean_text(title, what="title", limit=300) if title else None,
+        "organization": org,
+        "required_count": required,
+    }
+    if not any(value is not None for value in changes.values()):
+        raise BadInput("nothing to correct: pass --summary, --title, --org or --required")
+    with unit_of_work() as uow:
+        changed = correct_demand(uow=uow, slug=slug, key=key, source_key=source, changes=changes)
+        uow.commit()
+    if not changed:
+        say(f"demand {key} of {slug} says that already; nothing changed")
+    for name, (before, after) in changed.items():
+        say(f"demand {key} of {slug}: {name} {before!r} -> {after!r}")
+
+
+@demand_app.command("remove")
+@handle_errors
+def demand_remove(
+    slug: str,
+    key: str,
+    source: str = SOURCE,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it was wrong."),
+) -> None:
+    """Take back a demand recorded in error, with its targets, examples and outcomes (the
+    history keeps them). A demand its authors dropped: `demand record --outcome withdrawn`."""
+    from tracker.services.demands import remove_demand
+
+    with unit_of_work() as uow:
+        remove_demand(uow=uow, slug=slug, key=key, source_key=source, reason=reason)
+        uow.commit()
+    say(f"removed demand {key} of {slug}")
+
+
+def _remove_link(slug: str, key: str, person: str, source: str, *, candidate: bool) -> None:
+    from tracker.services.demands import remove_target
+
+    with unit_of_work() as uow:
+        name = remove_target(
+            uow=uow, slug=slug, key=key, person=person, source_key=source, candidate=candidate
+        )
+        uow.commit()
+    say(f"{name} is no longer {'an example' if candidate else 'a target'} of {key}")
+
+
+@target_app.command("remove")
+@handle_errors
+def demand_target_remove(slug: str, key: str, person: str, source: str = SOURCE) -> None:
+    """Take PERSON off demand KEY's targets (the history keeps it)."""
+    _remove_link(slug, key, person, source, candidate=False)
+
+
+@candidate_app.command("remove")
+@handle_errors
+def demand_candidate_remove(slug: str, key: str, person: str, source: str = SOURCE) -> None:
+    """Take PERSON off demand KEY's examples (the history keeps it)."""
+    _remove_link(slug, key, person, source, candidate=True)
 
 
 def _status_reports(slug: str | None, as_of: str | None) -> list[StatusReport]:

@@ -3,6 +3,9 @@ that outlets reported."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
 from tracker.cli.common import (
@@ -11,6 +14,7 @@ from tracker.cli.common import (
     emit,
     emit_json,
     handle_errors,
+    note,
     say,
     unit_of_work,
 )
@@ -24,15 +28,71 @@ count_app = typer.Typer(help="Counts of signers that outlets reported.", no_args
 QUALIFIERS = "exact, approximate, at-least or up-to"
 
 
+LIST_COLUMNS = ["slug", "date", "title", "population", "reported", "named", "unnamed", "share"]
+
+
 @letter_app.command("list")
 @handle_errors
 def letter_list(fmt: OutputFormat = FormatOption) -> None:
-    """List the letters."""
+    """List the letters, each with its tally at a glance: the latest reported count, the named
+    signatures, the unnamed rest and the reported share of the population."""
     from tracker.services.letters import list_letters
 
     with unit_of_work(readonly=True) as uow:
-        rows = [info.as_dict() for info in list_letters(uow=uow)]
-    emit(rows, ["slug", "date", "title", "population", "named_signatories", "reported_counts"], fmt)
+        infos = list_letters(uow=uow)
+    if fmt is OutputFormat.table:
+        emit([info.glance() for info in infos], LIST_COLUMNS, fmt)
+    else:
+        emit([info.as_dict() for info in infos], list(infos[0].as_dict()) if infos else [], fmt)
+
+
+@letter_app.command("load")
+@handle_errors
+def letter_load(
+    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Letter files (TOML)."),
+) -> None:
+    """Load letters described in files (the format is in the README). Every file is checked
+    first; loading a file again changes nothing."""
+    from tracker.letterfiles import load_letter_files
+
+    with unit_of_work() as uow:
+        result = load_letter_files(uow=uow, paths=files)
+        uow.commit()
+    letters = ", ".join(result.letters)
+    if result.changes:
+        say(f"loaded {letters}: {result.changes} changes")
+    else:
+        say(f"{letters} already loaded; nothing changed")
+
+
+@letter_app.command("export")
+@handle_errors
+def letter_export(
+    slug: str,
+    out: Path | None = typer.Option(None, "--out", metavar="FILE", help="Write to FILE."),
+    private: bool = typer.Option(
+        False, "--private", help="Include e-mails and withheld names (left out by default)."
+    ),
+) -> None:
+    """Write a letter's facts as a letter file, which `tracker letter load` reads back."""
+    from tracker.letterfiles.writing import export_letter
+    from tracker.reports.output import atomic_file, check_output_path
+
+    if out is not None:
+        check_output_path(out)
+    with unit_of_work(readonly=True) as uow:
+        exported = export_letter(uow=uow, slug=slug, private=private)
+    if out is None:
+        sys.stdout.write(exported.text)
+    else:
+        with atomic_file(out) as handle:
+            handle.write(exported.text)
+        say(f"wrote {out}")
+    if exported.withheld_left_out:
+        note(
+            f"left out {exported.withheld_left_out} withheld signatures (their signers asked not "
+            "to be named); --private writes them"
+        )
 
 
 @letter_app.command("show")

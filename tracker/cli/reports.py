@@ -305,7 +305,7 @@ def print_summary() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for name in ("tally", "roles", "demands", "signatories", "counts"):
+    for name in ("tally", "roles", "demands", "signatories", "counts", "signing"):
         report_app.command(name)(_single_report(name))
     report_app.command("all")(report_all)
     report_app.command("chart")(report_chart)

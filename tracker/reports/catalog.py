@@ -10,4 +10,5 @@ BUILDERS = {
     "demands": summaries.demands,
     "signatories": listings.signatories,
     "counts": summaries.counts,
+    "signing": summaries.signing,
 }

@@ -184,9 +184,12 @@ def not_email(column: Any, raw: Any) -> ColumnElement[Any]:
 
 def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
     until = end_of_day(check_as_of(letter, as_of))
+    # Aggregated from rows in the order they were recorded, so both databases list them alike
+    # (SQLite before 3.44 has no ORDER BY inside an aggregate).
+    ordered = select(Alias.person_id, Alias.alias).order_by(Alias.person_id, Alias.id).subquery()
     aliases = (
-        select(Alias.person_id, func.aggregate_strings(Alias.alias, " | ").label("aliases"))
-        .group_by(Alias.person_id)
+        select(ordered.c.person_id, func.aggregate_strings(ordered.c.alias, " | ").label("aliases"))
+        .group_by(ordered.c.person_id)
         .subquery()
     )
 

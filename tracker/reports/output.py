@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,10 +39,31 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+def check_output_path(path: Path, *, not_these: dict[str, Path | None] | None = None) -> None:
+    """Refuse, before anything is written, an output path that is not a regular file or a new
+    path (a folder, a device, a FIFO, a symbolic link to one), or that is one of `not_these`
+    (the input, the database: what = path)."""
+    try:
+        info = path.stat()  # follows a symbolic link to what it names
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise BadInput(f"{path} is a symbolic link to nothing; name a file") from None
+        return
+    except OSError as exc:
+        raise BadInput(f"cannot write to {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise BadInput(f"{path} is {kind}; write to a regular file or a new path")
+    for what, other in (not_these or {}).items():
+        if other is not None and other.exists() and os.path.samefile(path, other):
+            raise BadInput(f"{path} is the {what}; write somewhere else")
+
+
 @contextmanager
 def atomic_file(
     path: Path, *, mode: str = "w", encoding: str | None = "utf-8"
 ) -> Iterator[IO[Any]]:
+    check_output_path(path)
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

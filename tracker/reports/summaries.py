@@ -246,6 +246,11 @@ def tally(
     return Report("tally", TALLY_TITLE, TALLY_FIELDS, over_time.frame)
 
 
+def signing(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
+    """The signing report: named entries by the day they were signed."""
+    return tally_and_series(uow=uow, letter=letter, as_of=as_of)[2]
+
+
 COUNT_FIELDS: list[Field] = [
     ("letter", "string", "The letter's slug."),
     ("as_of", "datetime", "When the count was reported to hold (UTC)."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -240,7 +241,10 @@ def record_outcome(
     as_of: dt.date,
     source_key: str,
     note: str | None = None,
-) -> None:
+    exist_ok: bool = False,
+) -> bool:
+    """Record an outcome; returns whether it was new. With `exist_ok`, the same outcome on the
+    same day from the same source is recorded once (loading a letter file twice)."""
     if outcome not in DEMAND_OUTCOMES:
         raise BadInput(f"unknown outcome '{outcome}'; use one of {', '.join(DEMAND_OUTCOMES)}")
     letter = get_letter(uow=uow, slug=slug)
@@ -250,6 +254,15 @@ def record_outcome(
         raise BadInput(
             f"the outcome's date {iso(as_of)} is before the letter's {iso(letter.dated)}"
         )
+    if exist_ok and uow.session.scalar(
+        select(DemandOutcome.id).where(
+            DemandOutcome.demand_id == demand.id,
+            DemandOutcome.outcome == outcome,
+            DemandOutcome.as_of == as_of,
+            DemandOutcome.source_id == source.id,
+        )
+    ):
+        return False
     row = DemandOutcome(
         demand_id=demand.id,
         outcome=outcome,
@@ -270,13 +283,16 @@ def record_outcome(
         source_id=source.id,
         after={"outcome": outcome, "as_of": iso(as_of), "note": note},
     )
+    return True
 
 
 def record_ultimatum_carried_out(
-    *, uow: UnitOfWork, slug: str, on: dt.date, source_key: str
+    *, uow: UnitOfWork, slug: str, on: dt.date, source_key: str, exist_ok: bool = False
 ) -> None:
     letter = get_letter(uow=uow, slug=slug)
     source = get_source(uow=uow, key=source_key)
+    if exist_ok and letter.ultimatum_carried_out_on == on:
+        return
     before = iso(letter.ultimatum_carried_out_on)
     letter.ultimatum_carried_out_on = on
     letter.ultimatum_carried_out_source_id = source.id
@@ -391,3 +407,126 @@ def demand_status(*, uow: UnitOfWork, slug: str, as_of: dt.date | None = None) -
         [s.status for s in statuses], letter.ultimatum_carried_out_on, day
     )
     return StatusReport(letter.slug, day, state, reason, statuses)
+
+
+CORRECTABLE = ("summary", "role_title", "organization", "required_count")
+
+
+def _demand_facts(uow: UnitOfWork, demand: Demand) -> dict[str, object]:
+    organization = (
+        uow.session.get_one(Organization, demand.organization_id).name
+        if demand.organization_id
+        else None
+    )
+    return {
+        "key": demand.key,
+        "kind": demand.kind,
+        "summary": demand.summary,
+        "role_title": demand.role_title,
+        "organization": organization,
+        "required_count": demand.required_count,
+    }
+
+
+def correct_demand(
+    *, uow: UnitOfWork, slug: str, key: str, source_key: str, changes: dict[str, object]
+) -> dict[str, tuple[object, object]]:
+    """Correct what a demand says (its summary, role, organization or required count); the
+    history keeps what it said before. Returns each changed field as (before, after)."""
+    letter = get_letter(uow=uow, slug=slug)
+    demand = get_demand(uow=uow, letter=letter, key=key)
+    source = get_source(uow=uow, key=source_key)
+    before = _demand_facts(uow, demand)
+    wanted = {field: value for field, value in changes.items() if value is not None}
+    if demand.kind == "other" and (wanted.get("role_title") or wanted.get("organization")):
+        raise BadInput("a demand of kind 'other' names no role; leave out --title and --org")
+    if "organization" in wanted:
+        org = ensure_organization(uow=uow, name=str(wanted["organization"]), source_id=source.id)
+        demand.organization_id = org.id
+    for field_name in ("summary", "role_title", "required_count"):
+        if field_name in wanted:
+            setattr(demand, field_name, wanted[field_name])
+    if demand.kind != "other" and not (demand.role_title and demand.organization_id):
+        raise BadInput(f"a '{demand.kind}' demand needs a role title and an organization")
+    uow.flush()
+    after = _demand_facts(uow, demand)
+    changed = {f: (before[f], after[f]) for f in CORRECTABLE if before[f] != after[f]}
+    if changed:
+        audit.record(
+            uow=uow,
+            action="correct",
+            entity="demand",
+            entity_id=demand.id,
+            letter_id=letter.id,
+            summary=f"demand {key} of {slug} corrected: {', '.join(changed)}",
+            source_id=source.id,
+            before={f: before[f] for f in changed},
+            after={f: after[f] for f in changed},
+        )
+    return changed
+
+
+def remove_demand(
+    *, uow: UnitOfWork, slug: str, key: str, source_key: str, reason: str
+) -> None:
+    """Take back a demand recorded in error (the letter never made it), with its targets,
+    examples and outcomes; the history keeps all of it. A demand the letter's authors dropped is
+    an outcome instead: `demand record --outcome withdrawn`."""
+    if not reason.strip():
+        raise BadInput("removing a demand needs a reason: pass --reason TEXT")
+    letter = get_letter(uow=uow, slug=slug)
+    demand = get_demand(uow=uow, letter=letter, key=key)
+    source = get_source(uow=uow, key=source_key)
+    facts = _demand_facts(uow, demand)
+    facts["targets"] = [t.person_id for t in _links(uow, DemandTarget, demand.id)]
+    facts["candidates"] = [c.person_id for c in _links(uow, DemandCandidate, demand.id)]
+    for model in (DemandTarget, DemandCandidate, DemandOutcome):
+        for row in _links(uow, model, demand.id):
+            uow.session.delete(row)
+    uow.flush()
+    uow.session.delete(demand)
+    uow.flush()
+    audit.record(
+        uow=uow,
+        action="remove",
+        entity="demand",
+        entity_id=demand.id,
+        letter_id=letter.id,
+        summary=f"demand {key} of {slug} removed: {reason}",
+        source_id=source.id,
+        before=facts,
+        after={"reason": reason},
+    )
+
+
+def remove_target(
+    *, uow: UnitOfWork, slug: str, key: str, person: str, source_key: str, candidate: bool
+) -> str:
+    """Take a target (or an example) off a demand; the history keeps it. Returns the name."""
+    letter = get_letter(uow=uow, slug=slug)
+    demand = get_demand(uow=uow, letter=letter, key=key)
+    source = get_source(uow=uow, key=source_key)
+    who = resolve_existing(uow=uow, name=person)
+    model = DemandCandidate if candidate else DemandTarget
+    what = "candidate" if candidate else "target"
+    row = uow.session.get(model, (demand.id, who.id))
+    if row is None:
+        raise NotFound(f"{who.name} is not a {what} of demand {key} of {slug}")
+    uow.session.delete(row)
+    uow.flush()
+    audit.record(
+        uow=uow,
+        action="remove",
+        entity=f"demand {what}",
+        entity_id=demand.id,
+        letter_id=letter.id,
+        person_id=who.id,
+        summary=f"{who.name} is no longer a {what} of demand {key} of {slug}",
+        source_id=source.id,
+        before={"demand": key, what: who.name},
+    )
+    return who.name
+
+
+def _links(uow: UnitOfWork, model: Any, demand_id: int) -> list[Any]:
+    return list(uow.session.scalars(select(model).where(model.demand_id == demand_id)))

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
+from tracker.domain.tally import TallyFigures
 from tracker.errors import BadInput, NotFound
 from tracker.services import audit
 from tracker.services.sources import get_source
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,29 @@ class LetterInfo:
     ultimatum: str | None
     named: int
     counts: int
+    reported: int | None = None  # the latest reported count
+    qualifier: str | None = None
+    reported_population: int | None = None
+
+    @property
+    def figures(self) -> TallyFigures:
+        population = self.reported_population or self.population
+        return TallyFigures(population=population, reported=self.reported, named=self.named)
+
+    def glance(self) -> dict[str, object]:
+        """The tally at a glance, for a table of letters."""
+        qualifier = "" if self.qualifier in (None, "exact") else f"{self.qualifier} "
+        share = self.figures.reported_share_of_population
+        return {
+            "slug": self.slug,
+            "date": iso(self.dated),
+            "title": self.title,
+            "population": self.figures.population,
+            "reported": f"{qualifier}{self.reported}" if self.reported is not None else "",
+            "named": self.named,
+            "unnamed": self.figures.unnamed,
+            "share": f"{share:.1%}" if share is not None else "",
+        }
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +69,10 @@ class LetterInfo:
             "ultimatum": self.ultimatum,
             "named_signatories": self.named,
             "reported_counts": self.counts,
+            "latest_reported": self.reported,
+            "latest_qualifier": self.qualifier,
+            "unnamed": self.figures.unnamed,
+            "reported_share_of_population": self.figures.reported_share_of_population,
         }
 
 
@@ -71,7 +99,7 @@ def add_letter(
     ultimatum_source_key: str | None = None,
     exist_ok: bool = False,
 ) -> tuple[Letter, bool]:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise BadInput(f"invalid letter slug '{slug}'; use lower-case letters, digits and hyphens")
     if not title.strip() or not addressed_to.strip():
         raise BadInput("a letter needs a title and whom it is addressed to")
@@ -133,6 +161,12 @@ def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
     counts = session.scalar(
         select(func.count()).select_from(ReportedCount).where(ReportedCount.letter_id == letter.id)
     )
+    latest = session.execute(
+        select(ReportedCount.value, ReportedCount.qualifier, ReportedCount.population)
+        .where(ReportedCount.letter_id == letter.id)
+        .order_by(ReportedCount.as_of.desc(), ReportedCount.id.desc())
+        .limit(1)
+    ).first()
     population_source = (
         session.scalar(select(Source.key).where(Source.id == letter.population_source_id))
         if letter.population_source_id
@@ -150,11 +184,14 @@ def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
         ultimatum=letter.ultimatum,
         named=named or 0,
         counts=counts or 0,
+        reported=latest.value if latest else None,
+        qualifier=latest.qualifier if latest else None,
+        reported_population=latest.population if latest else None,
     )
 
 
 def list_letters(*, uow: UnitOfWork) -> list[LetterInfo]:
-    letters = uow.session.scalars(select(Letter).order_by(Letter.dated, Letter.slug)).all()
+    letters = uow.session.scalars(select(Letter).order_by(Letter.dated.is_(None), Letter.dated, Letter.slug)).all()
     return [letter_info(uow=uow, letter=letter) for letter in letters]
 
 
