@@ -307,9 +307,7 @@ def _check_table(
             yield f"{letter_file.at(place)}: '{key}' is '{value}'; use one of {allowed}"
 
 
-def _check_list(
-    letter_file: LetterFile, where: Where, value: Any, kind: ListOf
-) -> Iterator[str]:
+def _check_list(letter_file: LetterFile, where: Where, value: Any, kind: ListOf) -> Iterator[str]:
     if not isinstance(value, list):
         yield f"{letter_file.at(where)}: '{where[-1]}' is a list"
         return

@@ -57,9 +57,14 @@ class _Sources:
     def tables(self) -> list[dict[str, Any]]:
         return [
             _compact(
-                key=s.key, title=s.title, publisher=s.publisher, url=s.url,
-                date=_day(s.published_on), language=s.language, note=s.note,
-            )  # fmt: skip
+                key=s.key,
+                title=s.title,
+                publisher=s.publisher,
+                url=s.url,
+                date=_day(s.published_on),
+                language=s.language,
+                note=s.note,
+            )
             for s in sorted((self._by_id[i] for i in self.used), key=lambda s: s.id)
         ]
 
@@ -104,7 +109,9 @@ def export_letter(*, uow: UnitOfWork, slug: str, private: bool = False) -> Expor
     people_ids: set[int] = set()
     org_ids: set[int] = set()
     demands = list(
-        session.scalars(select(Demand).where(Demand.letter_id == letter.id).order_by(Demand.position))
+        session.scalars(
+            select(Demand).where(Demand.letter_id == letter.id).order_by(Demand.position)
+        )
     )
     demand_tables = []
     for demand in demands:
@@ -140,9 +147,12 @@ def export_letter(*, uow: UnitOfWork, slug: str, private: bool = False) -> Expor
         )
     outcomes = [
         _compact(
-            demand=key, outcome=o.outcome, as_of=_day(o.as_of), source=sources.key(o.source_id),
+            demand=key,
+            outcome=o.outcome,
+            as_of=_day(o.as_of),
+            source=sources.key(o.source_id),
             note=o.note,
-        )  # fmt: skip
+        )
         for o, key in session.execute(
             select(DemandOutcome, Demand.key)
             .join(Demand, Demand.id == DemandOutcome.demand_id)
@@ -171,10 +181,12 @@ def export_letter(*, uow: UnitOfWork, slug: str, private: bool = False) -> Expor
                 ],
                 roles=[
                     _compact(
-                        title=r.title, org=_org_name(uow, r.organization_id),
-                        start=_day(r.starts_on), end=_day(r.ends_on),
+                        title=r.title,
+                        org=_org_name(uow, r.organization_id),
+                        start=_day(r.starts_on),
+                        end=_day(r.ends_on),
                         source=sources.key(r.source_id),
-                    )  # fmt: skip
+                    )
                     for r in roles.get(person.id, [])
                 ],
             )
@@ -182,9 +194,13 @@ def export_letter(*, uow: UnitOfWork, slug: str, private: bool = False) -> Expor
     org_tables = [_organization(uow, org, sources) for org in sorted(org_ids)]
     count_tables = [
         _compact(
-            value=c.value, qualifier=c.qualifier, population=c.population,
-            as_of=_moment(c.as_of), source=sources.key(c.source_id), note=c.note,
-        )  # fmt: skip
+            value=c.value,
+            qualifier=c.qualifier,
+            population=c.population,
+            as_of=_moment(c.as_of),
+            source=sources.key(c.source_id),
+            note=c.note,
+        )
         for c in session.scalars(
             select(ReportedCount)
             .where(ReportedCount.letter_id == letter.id)
@@ -225,8 +241,7 @@ def _organization(uow: UnitOfWork, organization_id: int, sources: _Sources) -> d
         name=org.name,
         source=sources.key(org.source_id),
         aliases=[
-            {"alias": a.alias, "kind": a.kind, "source": sources.key(a.source_id)}
-            for a in aliases
+            {"alias": a.alias, "kind": a.kind, "source": sources.key(a.source_id)} for a in aliases
         ],
     )
 
@@ -281,8 +296,8 @@ def _signatories(
             withheld += 1
             continue
         signers.add(signature.person_id)
-        event = last_event.get(signature.id)
-        changed = signature.status not in ("reported", "confirmed") and event is not None
+        latest = last_event.get(signature.id)
+        changed = signature.status not in ("reported", "confirmed") and latest is not None
         by_source[signature.source_id].append(
             _compact(
                 name=signature.as_written,
@@ -296,8 +311,8 @@ def _signatories(
                 location=signature.location,
                 withheld=True if signature.withheld else None,
                 status=None if signature.status == "reported" else signature.status,
-                status_source=sources.key(event.source_id) if changed and event else None,
-                reason=event.reason if changed and event else None,
+                status_source=sources.key(latest.source_id) if changed and latest else None,
+                reason=latest.reason if changed and latest else None,
             )
         )
     groups = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -429,7 +430,7 @@ def _demand_facts(uow: UnitOfWork, demand: Demand) -> dict[str, object]:
 
 
 def correct_demand(
-    *, uow: UnitOfWork, slug: str, key: str, source_key: str, changes: dict[str, object]
+    *, uow: UnitOfWork, slug: str, key: str, source_key: str, changes: Mapping[str, object]
 ) -> dict[str, tuple[object, object]]:
     """Correct what a demand says (its summary, role, organization or required count); the
     history keeps what it said before. Returns each changed field as (before, after)."""
@@ -466,9 +467,7 @@ def correct_demand(
     return changed
 
 
-def remove_demand(
-    *, uow: UnitOfWork, slug: str, key: str, source_key: str, reason: str
-) -> None:
+def remove_demand(*, uow: UnitOfWork, slug: str, key: str, source_key: str, reason: str) -> None:
     """Take back a demand recorded in error (the letter never made it), with its targets,
     examples and outcomes; the history keeps all of it. A demand the letter's authors dropped is
     an outcome instead: `demand record --outcome withdrawn`."""

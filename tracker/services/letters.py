@@ -191,7 +191,9 @@ def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
 
 
 def list_letters(*, uow: UnitOfWork) -> list[LetterInfo]:
-    letters = uow.session.scalars(select(Letter).order_by(Letter.dated.is_(None), Letter.dated, Letter.slug)).all()
+    letters = uow.session.scalars(
+        select(Letter).order_by(Letter.dated.is_(None), Letter.dated, Letter.slug)
+    ).all()
     return [letter_info(uow=uow, letter=letter) for letter in letters]
 
 
