@@ -64,3 +64,30 @@ def test_no_private_value_in_any_output(tracker: Tracker, tmp_path: Path) -> Non
     # asked for explicitly, the private listing has them
     private = tracker.ok("signatory", "list", slug, "--private", "-f", "json")
     assert all(secret in private for secret in (*EMAILS, WITHHELD))
+    # the published site and its public database: every file, every byte
+    site = tmp_path / "site"
+    tracker.ok("publish", "--dir", str(site))
+    published = [path for path in site.rglob("*") if path.is_file()]
+    assert {path.name for path in published} >= {"index.html", "letters.db", "signatories.html"}
+    for path in published:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, (path.relative_to(site), secret)
+    import sqlite3
+
+    connection = sqlite3.connect(site / "letters.db")
+    try:
+        dump = "\n".join(connection.iterdump())
+        withheld = connection.execute(
+            "SELECT count(*) FROM signatories WHERE name IS NULL AND letter = ?", (slug,)
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    for secret in secrets:
+        assert secret not in dump
+    assert withheld == 1  # the entry is there, counted, without its name
+    # the letter file, unless asked for
+    exported = tracker.ok("letter", "export", slug)
+    for secret in secrets:
+        assert secret not in exported
+    assert WITHHELD in tracker.ok("letter", "export", slug, "--private")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tracker import __version__
-from tracker.cli import demands, letters, people, reports, setup, signatories
+from tracker.cli import demands, letters, people, publishing, reports, setup, signatories
 from tracker.cli.common import state
 from tracker.settings import DATABASE_URL_ENV
 
@@ -47,6 +47,7 @@ signatories.register(app)
 people.register(app)
 demands.register(app)
 reports.register(app)
+publishing.register(app)
 
 
 def main() -> None:

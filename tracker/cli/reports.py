@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,6 @@ from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, un
 from tracker.domain.dates import parse_date
 
 if TYPE_CHECKING:
-    from tracker.reports.arrow_csv import ArrowListing
     from tracker.reports.model import Report
 
 report_app = typer.Typer(
@@ -90,110 +90,56 @@ def _write_csv(report: Report, out: Path | None, excel: bool) -> None:
         output.write_csv(report, sys.stdout)
 
 
-def _write_listing(
-    url: str | None, name: str, slug: str, folder: Path, as_of: dt.date | None, excel: bool
-) -> Path:
-    """One listing read through a DBAPI cursor, in a worker process with its own connection."""
-    from tracker.reports import output
-    from tracker.reports.catalog import BUILDERS
-    from tracker.services.letters import get_letter
-
-    state.forget_engine(url)  # never share a connection inherited across fork()
-    with unit_of_work(readonly=True, check_schema=False) as uow:
-        letter = get_letter(uow=uow, slug=slug)
-        report = BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-        return output.write_csv_file(report, folder / f"{name}.csv", excel=excel)
-
-
-def _write_arrow_listing(listing: ArrowListing, path: Path, excel: bool) -> Path:
-    """One listing whose queries were compiled beforehand, read through Arrow (SQLite)."""
-    from tracker.reports import output
-
-    return output.write_arrow_csv_file(listing, path, excel=excel)
-
-
-def _listing_pool() -> Any:
-    """Worker processes for the listings where fork() exists: the two listings are written at
-    once, each in its own process (the work is CPU-bound, so threads would not help)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"))
-
-
 def write_letter_reports(
     slug: str, folder: Path, *, as_of: dt.date | None = None, excel: bool = False
 ) -> list[Path]:
     """Every report of one letter as CSV, the data package that describes them, and the chart.
 
-    The two listings (one row per signature) are written by worker processes while this one
-    makes the summaries and the chart. On SQLite their queries are compiled here and the workers
-    only run them through Arrow; otherwise each worker reads its listing on its own connection.
+    Every file comes from one read transaction, so they agree with each other whatever is
+    written meanwhile (the listings stream their rows while it is open). The files are written
+    into a temporary folder beside their place and moved in at the end, so that a failure or a
+    kill never leaves a folder of old and new files mixed.
     """
     from tracker.reports import chart, output, summaries
     from tracker.reports.catalog import BUILDERS
     from tracker.services.letters import get_letter
 
-    with unit_of_work(readonly=True) as uow:
-        letter = get_letter(uow=uow, slug=slug)
-        title = letter.title
-        listings = [
-            BUILDERS[name](uow=uow, letter=letter, as_of=as_of) for name in ("signatories", "roles")
-        ]
-    # SQLite connections must not cross fork() (no child may inherit, and later close, one this
-    # process uses), and Arrow's copy of SQLite reads the file alone (see arrow_csv).
-    state.close_connections()
-    jobs = [
-        (_write_arrow_listing, (r.arrow, folder / f"{r.name}.csv", excel))
-        if r.arrow is not None
-        else (_write_listing, (state.db, r.name, slug, folder, as_of, excel))
-        for r in listings
-    ]
-    pool = _listing_pool()
-    try:
-        if pool is not None:
-            if any(r.arrow is not None for r in listings):
-                from tracker.reports import arrow_csv
-
-                arrow_csv.preload()  # once here rather than once in each worker
-            futures = [pool.submit(job, *args) for job, args in jobs]
+    with output.staging_folder(folder) as staging:
         with unit_of_work(readonly=True) as uow:
             letter = get_letter(uow=uow, slug=slug)
+            title = letter.title
             tally, series, signing = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
             counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
             demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
-        small = [tally, counts, demands, series, signing]
-        written = [output.write_csv_file(r, folder / f"{r.name}.csv", excel=excel) for r in small]
-        png = chart.draw_chart(
+            listings = [
+                BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
+                for name in ("signatories", "roles")
+            ]
+            reports = [tally, counts, *listings, demands, series, signing]
+            for report in reports:
+                output.write_csv_file(
+                    replace(report, arrow=None), staging / f"{report.name}.csv", excel=excel
+                )
+        chart.draw_chart(
             title=f"{title}: reported signers",
             counts=counts,
             tally=tally,
             signing=signing,
-            path=folder / "chart.png",
+            path=staging / "chart.png",
         )
-        if pool is not None:
-            written += [future.result() for future in futures]
-        else:
-            state.close_connections()
-            written += [job(*args) for job, args in jobs]
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    reports = [tally, counts, *listings, demands, series, signing]
-    extra: list[dict[str, Any]] = [
-        {
-            "name": "chart",
-            "path": "chart.png",
-            "format": "png",
-            "mediatype": "image/png",
-            "title": "Reported counts over time against the named list and the population",
-        }
-    ]
-    package = output.datapackage(slug, title, reports, excel=excel, extra=extra)
-    written += [png, output.write_json_file(package, folder / "datapackage.json")]
-    return written
+        extra: list[dict[str, Any]] = [
+            {
+                "name": "chart",
+                "path": "chart.png",
+                "format": "png",
+                "mediatype": "image/png",
+                "title": "Reported counts over time against the named list and the population",
+            }
+        ]
+        package = output.datapackage(slug, title, reports, excel=excel, extra=extra)
+        output.write_json_file(package, staging / "datapackage.json")
+    names = [*(f"{r.name}.csv" for r in reports), "chart.png", "datapackage.json"]
+    return [folder / name for name in names]
 
 
 def write_all_reports(

@@ -27,6 +27,7 @@ from tracker.db.models import (
     Source,
 )
 from tracker.db.uow import UnitOfWork
+from tracker.domain.identifiers import is_email_link
 from tracker.services.letters import get_letter
 
 HEADER = (
@@ -305,7 +306,9 @@ def _signatories(
                 signed_at=_moment(signature.signed_at),
                 title=signature.title,
                 affiliation=signature.affiliation,
-                link=signature.link,
+                link=signature.link
+                if private or not (signature.link and is_email_link(signature.link))
+                else None,
                 email=signature.email if private else None,
                 handle=signature.handle,
                 location=signature.location,

@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -57,6 +58,28 @@ def check_output_path(path: Path, *, not_these: dict[str, Path | None] | None = 
     for what, other in (not_these or {}).items():
         if other is not None and other.exists() and os.path.samefile(path, other):
             raise BadInput(f"{path} is the {what}; write somewhere else")
+
+
+@contextmanager
+def staging_folder(folder: Path) -> Iterator[Path]:
+    """A hidden folder inside `folder` to write a set of files into; when the block ends
+    without an error they are moved into `folder` (each rename atomic), else dropped. A kill
+    leaves the previous files and a hidden folder, never a mix of old and new files."""
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"{folder} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
+    except OSError as exc:
+        raise BadInput(f"cannot write to {folder}: {exc.strerror}") from None
+    try:
+        yield staging
+        for path in sorted(staging.iterdir()):
+            os.replace(path, folder / path.name)
+    except OSError as exc:
+        raise BadInput(f"cannot write to {folder}: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextmanager
