@@ -44,7 +44,11 @@ def fresh_pg_schema(engine: Engine) -> None:
 def _pg_reset(engine: Engine) -> None:
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        # The history refuses TRUNCATE; the tests' own reset lifts that guard as the tables'
+        # owner, inside the transaction (the guard is against accidents, not against the owner).
+        connection.execute(text("ALTER TABLE history DISABLE TRIGGER history_no_truncate"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("ALTER TABLE history ENABLE TRIGGER history_no_truncate"))
 
 
 @pytest.fixture(scope="session")

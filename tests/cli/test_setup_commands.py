@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from tests.conftest import Tracker
@@ -25,12 +26,38 @@ def test_init_on_a_new_file_then_again(tmp_path: Path) -> None:
 def test_db_downgrade_and_upgrade(tmp_path: Path) -> None:
     tracker = Tracker(f"sqlite:///{tmp_path / 'new.db'}")
     tracker.ok("init")
-    assert "at revision base" in tracker.ok("db", "downgrade", "base")
+    tracker.ok("seed")
+    refused = tracker("db", "downgrade", "base")  # it would drop every table: ask first
+    assert refused.exit_code == 2
+    assert "would drop" in refused.stderr
+    assert "every table and all its data" in refused.stderr
+    assert "--yes" in refused.stderr
+    assert f"{SCHEMA_HEAD} (head)" in tracker.ok("db", "current")
+    assert tracker.scalar("SELECT count(*) FROM letters") == 1
+    assert "at revision 0003" in tracker.ok("db", "downgrade", "0003")  # drops triggers only
+    assert "at revision base" in tracker.ok("db", "downgrade", "base", "--yes")
     assert "empty" in tracker.ok("db", "current")
     assert f"at revision {SCHEMA_HEAD}" in tracker.ok("db", "upgrade")
-    result = tracker("db", "downgrade", "nonsense")
-    assert result.exit_code == 2
-    assert result.stderr.startswith("error: cannot downgrade")
+    for args in (("downgrade", "nonsense"), ("upgrade", "head+5"), ("upgrade", "0004+1")):
+        result = tracker("db", *args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("error: unknown schema revision"), args
+
+
+def test_a_database_from_a_newer_tracker_says_so(tmp_path: Path) -> None:
+    tracker = Tracker(f"sqlite:///{tmp_path / 'new.db'}")
+    tracker.ok("init")
+    engine = tracker.engine()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    finally:
+        engine.dispose()
+    for args in (("letter", "list"), ("init",), ("db", "upgrade")):
+        result = tracker(*args)
+        assert result.exit_code == 2, args
+        assert "made by a newer tracker" in result.stderr, args
+        assert "run `tracker init`" not in result.stderr, args
 
 
 def test_commands_refuse_an_uninitialised_database(tmp_path: Path) -> None:

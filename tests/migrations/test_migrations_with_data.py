@@ -72,7 +72,7 @@ def test_down_to_base_and_up_again_with_seed_and_import(tracker: Tracker, tmp_pa
     assert before["signatures"] == 512
     tracker.ok("db", "upgrade")  # already at head: nothing may change
     assert _counts(tracker) == before
-    tracker.ok("db", "downgrade", "base")
+    tracker.ok("db", "downgrade", "base", "--yes")
     engine = tracker.engine()
     try:
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

@@ -99,10 +99,21 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 @db_app.command("downgrade")
 @handle_errors
-def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base'.")) -> None:
-    """Downgrade the schema to REVISION. Downgrading to base drops every table and its data."""
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, or 'base'."),
+    yes: bool = typer.Option(False, "--yes", help="Drop the data the downgrade drops."),
+) -> None:
+    """Downgrade the schema to REVISION. A downgrade that drops data (to base: every table)
+    says what it would drop and needs --yes."""
     from tracker.db import migrations
+    from tracker.errors import BadInput
 
+    dropped = migrations.data_dropped(state.engine(), revision)
+    if dropped and not yes:
+        raise BadInput(
+            f"downgrading to {revision} would drop {'; and '.join(dropped)}; "
+            "pass --yes to do it"
+        )
     migrations.downgrade(state.engine(), revision)
     say(f"at revision {migrations.current_revision(state.engine()) or 'base'}")
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # Alembic is imported only by the commands that migrate
     from alembic.config import Config
 
 # The revision this code expects; tests check that it is Alembic's single head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -32,15 +32,62 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+def _known_revision(revision: str, *, ends: tuple[str, ...]) -> None:
+    known = [info.revision for info in history()]
+    if revision not in known and revision not in ends:
+        listed = ", ".join([*ends, *sorted(known)])
+        raise BadInput(f"unknown schema revision '{revision}'; use one of {listed}")
+
+
+def _not_newer(engine: Engine) -> None:
+    current = current_revision(engine)
+    if current is not None and current not in {info.revision for info in history()}:
+        raise BadInput(
+            f"the database was made by a newer tracker (schema revision {current}; this "
+            f"tracker knows revisions up to {SCHEMA_HEAD}); upgrade the tracker to use it"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic.util.exc import CommandError
 
     from alembic import command
 
+    _known_revision(revision, ends=("head",))
+    _not_newer(engine)
     try:
         command.upgrade(alembic_config(engine), revision)
     except CommandError as exc:
         raise BadInput(f"cannot upgrade to '{revision}': {exc}") from None
+
+
+# What undoing a revision drops, for the revisions whose downgrade loses data.
+DROPS_DATA = {
+    "0001": "every table and all its data",
+    "0003": "what each list published about its signers (titles, affiliations, links, e-mails, "
+    "handles, locations, other columns, withheld marks) and every identity decision",
+}
+
+
+def data_dropped(engine: Engine, revision: str) -> list[str]:
+    """What a downgrade from the current revision to `revision` would drop (empty: nothing)."""
+    from alembic.script import ScriptDirectory
+
+    _known_revision(revision, ends=("base",))
+    _not_newer(engine)
+    current = current_revision(engine)
+    if current is None:
+        return []
+    scripts = ScriptDirectory.from_config(alembic_config())
+    try:
+        undone = [
+            script.revision
+            for script in scripts.iterate_revisions(current, revision)
+            if script.revision != revision
+        ]
+    except Exception as exc:  # alembic raises several kinds for a revision it cannot resolve
+        raise BadInput(f"cannot downgrade to '{revision}': {exc}") from None
+    return [DROPS_DATA[r] for r in undone if r in DROPS_DATA]
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -101,6 +148,10 @@ def require_current_schema(engine: Engine) -> None:
             "is not initialised; run `tracker init` first"
         )
     if revision != SCHEMA_HEAD:
+        try:
+            _not_newer(engine)
+        except BadInput as newer:
+            raise DatabaseUnavailable(newer.message) from None
         raise DatabaseUnavailable(
             f"the database schema is at revision {revision}, this tracker needs {SCHEMA_HEAD}; "
             "run `tracker init` to upgrade it"

@@ -10,8 +10,8 @@ the partition of look-alikes the same as Unicode's.
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import tempfile
 import unicodedata
 from functools import lru_cache
@@ -26,7 +26,24 @@ def _cache_file() -> Path:
     import confusable_homoglyphs  # its __init__ is light; the data loads in _derive_prototypes
 
     data = confusable_homoglyphs.__version__
-    return Path(base) / "signatory-tracker" / f"skeletons-{data}-{_TABLE_FORMAT}.pickle"
+    return Path(base) / "signatory-tracker" / f"skeletons-{data}-{_TABLE_FORMAT}.json"
+
+
+def _read_cache(path: Path) -> dict[int, str] | None:
+    """The cached table, if the file is one: JSON (data, never code, whoever wrote the
+    folder), an object of code points to strings; anything else is derived again."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or not raw:
+        return None
+    table = {}
+    for key, value in raw.items():
+        if not (key.isdigit() and isinstance(value, str) and 0 <= int(key) <= 0x10FFFF):
+            return None
+        table[int(key)] = value
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -34,19 +51,15 @@ def _prototypes() -> dict[int, str]:
     """The table, derived once per version of the data and cached (the derivation reads a
     900 kB JSON file; the cache loads in a millisecond, which keeps `signatory add` quick)."""
     path = _cache_file()
-    try:
-        with path.open("rb") as handle:
-            table = pickle.load(handle)
-        if isinstance(table, dict):
-            return table
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        pass
+    cached = _read_cache(path)
+    if cached is not None:
+        return cached
     table = _derive_prototypes()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle_fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".skeletons.")
-        with os.fdopen(handle_fd, "wb") as out:
-            pickle.dump(table, out, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(handle_fd, "w", encoding="utf-8") as out:
+            json.dump({str(code): target for code, target in table.items()}, out)
         os.replace(temp, path)
     except OSError:
         pass  # a read-only home: derive again next time
