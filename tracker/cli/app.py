@@ -51,4 +51,7 @@ publishing.register(app)
 
 
 def main() -> None:
+    from tracker.cli.terminal import guard_terminal
+
+    guard_terminal()
     app()

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -75,6 +76,17 @@ def _database_message(exc: DBAPIError) -> TrackerError:
         url = state.engine().url.render_as_string(hide_password=True)
         return DatabaseUnavailable(f"cannot use the database at {url}: {first}")
     return TrackerError(f"database error: {first}")
+
+
+def check_output(path: Path | None, *, source: Path | None = None) -> None:
+    """Before anything is written: an output must be a regular file or a new path, and neither
+    the input (`source`) nor the database file."""
+    if path is None:
+        return
+    from tracker.db.engine import sqlite_file
+    from tracker.reports.output import check_output_path
+
+    check_output_path(path, not_these={"input": source, "database": sqlite_file(state.engine())})
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

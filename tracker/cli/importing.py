@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from tracker.cli.common import note, say, unit_of_work
+from tracker.cli.common import check_output, note, say, unit_of_work
 from tracker.errors import BadInput
 from tracker.importing.reader import COLUMNS, FORMATS, RowError
 
@@ -100,6 +100,11 @@ def run_import(
         raise BadInput(f"--on-error is abort or skip, not '{on_error}'")
     if rejects is not None and on_error != "skip":
         raise BadInput("--rejects needs --on-error skip")
+    source_path = None if file == "-" else Path(file)
+    for output in (rejects, merges):
+        check_output(output, source=source_path)
+    if rejects is not None and merges is not None and rejects.absolute() == merges.absolute():
+        raise BadInput("--rejects and --merges name the same file")
     with ExitStack() as stack:
         handle, label, size = stack.enter_context(_open_input(file))
         writer = None

@@ -11,6 +11,7 @@ import typer
 from tracker.cli.common import (
     FormatOption,
     OutputFormat,
+    check_output,
     emit,
     emit_json,
     handle_errors,
@@ -76,10 +77,9 @@ def letter_export(
 ) -> None:
     """Write a letter's facts as a letter file, which `tracker letter load` reads back."""
     from tracker.letterfiles.writing import export_letter
-    from tracker.reports.output import atomic_file, check_output_path
+    from tracker.reports.output import atomic_file
 
-    if out is not None:
-        check_output_path(out)
+    check_output(out)
     with unit_of_work(readonly=True) as uow:
         exported = export_letter(uow=uow, slug=slug, private=private)
     if out is None:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tracker.cli.common import OutputFormat, emit, handle_errors, say, state, unit_of_work
+from tracker.cli.common import (
+    OutputFormat,
+    check_output,
+    emit,
+    handle_errors,
+    say,
+    state,
+    unit_of_work,
+)
 from tracker.domain.dates import parse_date
 
 if TYPE_CHECKING:
@@ -46,6 +54,7 @@ def _single_report(name: str) -> Callable[..., None]:
         from tracker.services.letters import letters_named
 
         day = _as_of(as_of)
+        check_output(out)
         # One read transaction: the report is one consistent snapshot, streamed while it is open.
         with unit_of_work(readonly=True) as uow:
             parts = []
@@ -55,7 +64,12 @@ def _single_report(name: str) -> Callable[..., None]:
                 else:
                     parts.append(BUILDERS[name](uow=uow, letter=letter, as_of=day))
             report = combined(parts)
-            through_arrow = fmt is OutputFormat.csv and report.arrow is not None
+            # Through Arrow into a file or a pipe; a terminal gets the rows escaped (`terminal`).
+            through_arrow = (
+                fmt is OutputFormat.csv
+                and report.arrow is not None
+                and (out is not None or not sys.stdout.isatty())
+            )
             if fmt is OutputFormat.json:
                 if out:
                     with output.atomic_file(out) as handle:
@@ -195,6 +209,7 @@ def report_chart(
     from tracker.services.letters import resolve_letter_slug
 
     day = _as_of(as_of)
+    check_output(out)
     with unit_of_work(readonly=True) as uow:
         letter = resolve_letter_slug(uow=uow, slug=slug)
         counts = summaries.counts(uow=uow, letter=letter, as_of=day)

@@ -111,8 +111,7 @@ def db_downgrade(
     dropped = migrations.data_dropped(state.engine(), revision)
     if dropped and not yes:
         raise BadInput(
-            f"downgrading to {revision} would drop {'; and '.join(dropped)}; "
-            "pass --yes to do it"
+            f"downgrading to {revision} would drop {'; and '.join(dropped)}; pass --yes to do it"
         )
     migrations.downgrade(state.engine(), revision)
     say(f"at revision {migrations.current_revision(state.engine()) or 'base'}")

@@ -235,9 +235,14 @@ def _extra(columns: dict[str, Any] | None) -> str | None:
 
 
 def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
-    """Which cell of a row is which field, and which are other (named) columns."""
+    """Which cell of a row is which field, and which are other (named) columns. The width is
+    checked first, so a header of a million columns costs nothing to refuse."""
+    limit = len(COLUMNS) + MAX_EXTRA_COLUMNS
+    if len(header) > limit:
+        raise BadInput(f"the header has {len(header):,} columns; the limit is {limit}")
     fields: dict[int, str] = {}
     others: dict[int, str] = {}
+    named: set[str] = set()
     seen: dict[str, str] = {}
     for index, cell in enumerate(header):
         column = cell.strip()
@@ -245,13 +250,15 @@ def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
         if meant is None:
             if not column:
                 raise BadInput(f"column {index + 1} of the header has no name")
-            if column in others.values():
-                raise BadInput(f"the header repeats {column!r}")
+            if column in named:
+                raise BadInput(f"the header repeats {_short(column)!r}")
+            named.add(column)
             others[index] = column
             continue
         if meant in seen:
             raise BadInput(
-                f"the header has two columns for {meant}: {seen[meant]!r} and {column!r}"
+                f"the header has two columns for {meant}: {_short(seen[meant])!r} and "
+                f"{_short(column)!r}"
             )
         seen[meant] = column
         fields[index] = meant
@@ -266,6 +273,11 @@ def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
             f"the limit is {MAX_EXTRA_COLUMNS}"
         )
     return fields, others
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A cell as an error message repeats it: at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 RowResult = ImportRow | RowError

@@ -134,6 +134,11 @@ class InputFile:
             *complete, pending = pending.split("\n")
             for line in complete:
                 yield line + "\n"
+            if len(pending) > MAX_LINE:
+                raise BadInput(
+                    f"{self.label} has a line longer than {MAX_LINE:,} characters; "
+                    "a list has one entry a line"
+                )
         if pending:
             yield pending
 
@@ -141,6 +146,8 @@ class InputFile:
     def sha256(self) -> str:
         return self.digest.hexdigest()
 
+
+MAX_LINE = 16 * 1024 * 1024  # characters in one line of a list: far beyond any real entry
 
 # The encodings that spreadsheets and saved pages come in, most common first: detection chooses
 # among these only (a rare codec that happens to read a short sample is no better a guess), and
