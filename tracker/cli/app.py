@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from tracker import __version__
@@ -50,8 +53,43 @@ reports.register(app)
 publishing.register(app)
 
 
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of what could
+    not be written fails no more (it would print a traceback of its own)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _bad_argument() -> str | None:
+    """An argument that is not valid UTF-8 (the shell passed bytes that are not text)."""
+    for index, argument in enumerate(sys.argv[1:], start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"error: argument {index} is not valid UTF-8 text"
+    return None
+
+
 def main() -> None:
+    """The edge: what the environment does wrong (no space left, a closed pipe, bytes that are
+    not text) becomes one line on stderr, never a traceback."""
     from tracker.cli.terminal import guard_terminal
 
     guard_terminal()
-    app()
+    problem = _bad_argument()
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
+    try:
+        app()
+    except BrokenPipeError:  # the reader went away (`tracker ... | head`): nothing to say
+        _drop_stdout()
+        sys.exit(1)
+    except OSError as exc:
+        _drop_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        sys.exit(2)

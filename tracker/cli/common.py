@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported when a command needs the database, n
 
     from tracker.db.uow import UnitOfWork
 
+MAX_NUMBER = 2**31 - 1  # the largest whole number the schema stores (INTEGER on both databases)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from tracker.cli.common import (
+    MAX_NUMBER,
     FormatOption,
     OutputFormat,
     check_output,
@@ -120,7 +121,9 @@ def letter_add(
     title: str = typer.Option(..., "--title"),
     addressed_to: str = typer.Option(..., "--addressed-to", metavar="WHO"),
     date: str | None = typer.Option(None, "--date", metavar="D"),
-    population: int | None = typer.Option(None, "--population", metavar="N"),
+    population: int | None = typer.Option(
+        None, "--population", metavar="N", min=0, max=MAX_NUMBER
+    ),
     population_source: str | None = typer.Option(None, "--population-source", metavar="KEY"),
     source: str | None = typer.Option(
         None, "--source", metavar="KEY", help="Where it was published."
@@ -195,10 +198,10 @@ def source_list(fmt: OutputFormat = FormatOption) -> None:
 @handle_errors
 def count_add(
     slug: str,
-    value: int,
+    value: int = typer.Argument(..., min=0, max=MAX_NUMBER),
     as_of: str = typer.Option(..., "--as-of", metavar="D"),
     source: str = typer.Option(..., "--source", metavar="KEY"),
-    of: int | None = typer.Option(None, "--of", metavar="POPULATION"),
+    of: int | None = typer.Option(None, "--of", metavar="POPULATION", min=0, max=MAX_NUMBER),
     qualifier: str = typer.Option("exact", "--qualifier", help=QUALIFIERS),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tracker.cli.common import (
+    MAX_NUMBER,
     FormatOption,
     OutputFormat,
     emit,
@@ -259,7 +260,7 @@ def person_undo(
 def history(
     person: str | None = typer.Option(None, "--person", metavar="NAME"),
     letter: str | None = typer.Option(None, "--letter", metavar="SLUG"),
-    limit: int = typer.Option(50, "--limit", metavar="N", min=1),
+    limit: int = typer.Option(50, "--limit", metavar="N", min=1, max=MAX_NUMBER),
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """The audit trail, newest first: when, what, before and after, source."""

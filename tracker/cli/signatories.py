@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from tracker.cli.common import (
+    MAX_NUMBER,
     FormatOption,
     OutputFormat,
     emit,
@@ -39,7 +40,7 @@ def signatory_add(
     name: str,
     letter: str = LETTER,
     source: str = SOURCE,
-    position: int | None = typer.Option(None, "--position", metavar="N"),
+    position: int | None = typer.Option(None, "--position", metavar="N", min=1, max=MAX_NUMBER),
     status: str = typer.Option("reported", "--status", help="reported or confirmed."),
     signed_at: str | None = typer.Option(None, "--signed-at", metavar="D"),
     same_as: str | None = typer.Option(

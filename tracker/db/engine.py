@@ -26,7 +26,8 @@ READONLY = "tracker_readonly"
 def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018 - a malformed host (`[::1:5432`) fails here, not later
+    except (ArgumentError, ValueError):
         raise BadInput(
             f"'{url}' is not a database URL; use e.g. sqlite:///tracker.db "
             "or postgresql://user@host/dbname"
@@ -49,6 +50,13 @@ def make_engine(url: str | URL) -> Engine:
         return create_engine(parsed, connect_args={"connect_timeout": 10})
     except NoSuchModuleError as exc:
         raise BadInput(f"no driver for '{parsed.drivername}': {exc}") from None
+    except ImportError as exc:
+        raise BadInput(
+            f"the database driver for '{parsed.drivername}' is not installed ({exc.name}); "
+            "use postgresql:// (psycopg 3, installed) or sqlite:///FILE"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"the database URL has a bad parameter: {exc}") from None
 
 
 def sqlite_text(value: Any) -> Any:

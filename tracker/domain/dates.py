@@ -12,33 +12,47 @@ from tracker.errors import BadInput
 _HINT = "use ISO 8601, e.g. 2023-11-20 or 2023-11-20T18:30:00Z"
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1000, 2999  # every date the tracker stores lies between
+
+
+def _in_range(moment: dt.datetime, text: str, what: str) -> dt.datetime:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise BadInput(
+            f"the {what} '{text.strip()}' is out of range (years {EARLIEST_YEAR}-{LATEST_YEAR})"
+        )
+    return moment
+
+
 def parse_date(text: str, *, what: str = "date") -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         pass
+    else:
+        return _in_range(dt.datetime(day.year, day.month, day.day), text, what).date()
     try:
         return parse_datetime(text, what=what).date()
-    except BadInput:
+    except BadInput as error:
+        if "out of range" in error.message:
+            raise
         raise BadInput(f"invalid {what} '{text}'; {_HINT}") from None
 
 
 def parse_datetime(text: str, *, what: str = "date") -> dt.datetime:
-    """A date or a date and time; a bare date is midnight UTC of that day."""
+    """A date or a date and time; a bare date is midnight UTC of that day. Years outside
+    EARLIEST_YEAR-LATEST_YEAR are refused (an offset cannot push a time off the calendar)."""
     value = text.strip()
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return dt.datetime(day.year, day.month, day.day)
+            return _in_range(dt.datetime(day.year, day.month, day.day), text, what)
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise BadInput(f"invalid {what} '{text}'; {_HINT}") from None
+    _in_range(moment, text, what)
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
-
-
-EARLIEST_YEAR, LATEST_YEAR = 1000, 2999
+    return _in_range(moment, text, what)
 
 
 def parse_cell_datetime(text: str, *, dayfirst: bool = False, what: str = "date") -> dt.datetime:
@@ -56,8 +70,7 @@ def parse_cell_datetime(text: str, *, dayfirst: bool = False, what: str = "date"
             raise BadInput(f"'{text.strip()}' is not a {what} the tracker can read") from None
         if moment.tzinfo is not None:
             moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise BadInput(f"the {what} '{text.strip()}' is out of range")
+    _in_range(moment, text, what)
     return moment
 
 

@@ -173,7 +173,8 @@ class RowValidator:
         position = None
         if position_text is not None:
             stripped = position_text.strip()
-            if not stripped.isdigit() or not 1 <= int(stripped) <= MAX_POSITION:
+            digits = stripped.isascii() and stripped.isdigit() and len(stripped) <= 10
+            if not digits or not 1 <= int(stripped) <= MAX_POSITION:
                 raise BadInput(
                     f"the position '{position_text}' is not a whole number from 1 to {MAX_POSITION}"
                 )
@@ -343,6 +344,13 @@ def _jsonl_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             yield RowError(line_no, f"not valid JSON: {exc.msg}", {"name": line.strip()[:300]})
+            continue
+        except RecursionError:
+            yield RowError(line_no, "JSON nested too deeply", {"name": line.strip()[:300]})
+            continue
+        except ValueError as exc:  # a number of more digits than Python converts
+            yield RowError(line_no, f"not a JSON line the tracker reads: {str(exc)[:80]}",
+                           {"name": line.strip()[:300]})  # fmt: skip
             continue
         if not isinstance(raw, dict):
             yield RowError(line_no, "each line must be a JSON object", {"name": line.strip()[:300]})

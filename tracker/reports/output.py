@@ -40,12 +40,20 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+_SPECIAL = ("/dev/", "/proc/", "/sys/")  # device and kernel files, whatever they point at
+
+
 def check_output_path(path: Path, *, not_these: dict[str, Path | None] | None = None) -> None:
     """Refuse, before anything is written, an output path that is not a regular file or a new
-    path (a folder, a device, a FIFO, a symbolic link to one), or that is one of `not_these`
-    (the input, the database: what = path)."""
+    path: a folder, a device, a FIFO, a kernel file (`/dev/stdout`), or a symbolic link to one;
+    and one of `not_these` (the input, the database: what -> path). A link to a regular file is
+    written through (`atomic_file` replaces the file it names, not the link)."""
+    real = path.resolve()
+    for place in (path.absolute(), real):
+        if str(place).startswith(_SPECIAL):
+            raise BadInput(f"{path} is not a regular file; write to a regular file or a new path")
     try:
-        info = path.stat()  # follows a symbolic link to what it names
+        info = real.stat()
     except FileNotFoundError:
         if path.is_symlink():
             raise BadInput(f"{path} is a symbolic link to nothing; name a file") from None
@@ -56,7 +64,7 @@ def check_output_path(path: Path, *, not_these: dict[str, Path | None] | None = 
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise BadInput(f"{path} is {kind}; write to a regular file or a new path")
     for what, other in (not_these or {}).items():
-        if other is not None and other.exists() and os.path.samefile(path, other):
+        if other is not None and other.exists() and os.path.samefile(real, other):
             raise BadInput(f"{path} is the {what}; write somewhere else")
 
 
@@ -87,6 +95,7 @@ def atomic_file(
     path: Path, *, mode: str = "w", encoding: str | None = "utf-8"
 ) -> Iterator[IO[Any]]:
     check_output_path(path)
+    path = path.resolve()  # through a link to the file it names
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
