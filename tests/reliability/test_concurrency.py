@@ -187,3 +187,73 @@ def test_a_busy_import_from_standard_input_is_retried_with_the_same_rows(
     assert result.exit_code == 0, result.stderr
     assert "2 rows read, 2 added" in result.stdout
     assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE '% Retried'") == 2
+
+
+def _together(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+    """Start every command at once, as separate processes, and wait for them all."""
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for command in commands
+    ]
+    results = []
+    for command, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(command, proc.returncode, out, err))
+    return results
+
+
+@pytest.mark.postgres
+def test_postgres_writers_give_the_result_of_running_in_turn(pg_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PG_URL, _pg_reset
+
+    _pg_reset(pg_engine)
+    tracker = Tracker(PG_URL)  # type: ignore[arg-type]
+    tracker.ok("seed")
+    base = [sys.executable, "-m", "tracker", "--db", str(PG_URL)]
+    role = ["person", "role", "add", "Mira Murati", "--title", "Adviser", "--org", "OpenAI",
+            "--source", "seed-003"]  # fmt: skip
+    results = _together([[*base, *role] for _ in range(4)])
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    held = tracker.scalar("SELECT count(*) FROM roles WHERE title = 'Adviser'")
+    assert held == 1
+    # an import and an add of the same new name, at once: one person, one signature
+    listing = tmp_path / "list.csv"
+    names = [f"Member Number{i:04d} Import" for i in range(3000)] + ["Quinn Overlap"]
+    listing.write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    where = ["--letter", "openai-board-2023", "--source", "seed-003"]
+    results = _together([
+        [*base, "signatory", "import", str(listing), *where],
+        [*base, "signatory", "add", "Quinn Overlap", *where],
+    ])  # fmt: skip
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    assert tracker.scalar("SELECT count(*) FROM people WHERE name = 'Quinn Overlap'") == 1
+    assert (
+        tracker.scalar(
+            "SELECT count(*) FROM signatures s JOIN people p ON p.id = s.person_id "
+            "WHERE p.name = 'Quinn Overlap'"
+        )
+        == 1
+    )
+
+
+@pytest.mark.postgres
+def test_concurrent_quickstart_on_an_empty_postgres_database(pg_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PG_URL, fresh_pg_schema
+
+    fresh_pg_schema(pg_engine)
+    try:
+        commands = [
+            [sys.executable, "-m", "tracker", "--db", str(PG_URL), "quickstart", "--reports",
+             str(tmp_path / f"reports{i}")]
+            for i in range(4)
+        ]  # fmt: skip
+        results = _together(commands)
+        assert all(r.returncode == 0 for r in results), [r.stderr[-500:] for r in results]
+        tracker = Tracker(PG_URL)  # type: ignore[arg-type]
+        assert tracker.scalar("SELECT count(*) FROM letters") == 1
+        assert tracker.scalar("SELECT count(*) FROM signatures") == 12
+    finally:
+        fresh_pg_schema(pg_engine)
+        from tracker.db import migrations
+
+        migrations.upgrade(pg_engine)

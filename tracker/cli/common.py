@@ -70,7 +70,7 @@ def _database_message(exc: DBAPIError) -> TrackerError:
 
     text = str(exc.orig) if exc.orig is not None else str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    if "locked" in first or "busy" in first:
+    if "locked" in first or "busy" in first or "lock timeout" in first:
         return DatabaseUnavailable("the database is busy, try again")
     if isinstance(exc, IntegrityError):
         return TrackerError(f"the change conflicts with what is stored: {first}")
@@ -105,7 +105,9 @@ def _is_busy(exc: BaseException) -> bool:
     from sqlalchemy.exc import OperationalError
 
     text = str(getattr(exc, "orig", exc))
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+    return isinstance(exc, OperationalError) and any(
+        word in text for word in ("locked", "busy", "lock timeout")
+    )
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

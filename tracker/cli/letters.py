@@ -121,9 +121,7 @@ def letter_add(
     title: str = typer.Option(..., "--title"),
     addressed_to: str = typer.Option(..., "--addressed-to", metavar="WHO"),
     date: str | None = typer.Option(None, "--date", metavar="D"),
-    population: int | None = typer.Option(
-        None, "--population", metavar="N", min=0, max=MAX_NUMBER
-    ),
+    population: int | None = typer.Option(None, "--population", metavar="N", min=0, max=MAX_NUMBER),
     population_source: str | None = typer.Option(None, "--population-source", metavar="KEY"),
     source: str | None = typer.Option(
         None, "--source", metavar="KEY", help="Where it was published."

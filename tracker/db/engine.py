@@ -4,6 +4,12 @@ SQLite gets, on every connection: foreign keys enforced, the WAL journal (reader
 the writer), `synchronous=FULL` (a commit the user was told about survives a power cut), a busy
 timeout, and write transactions that take the write lock when they begin (`BEGIN IMMEDIATE`), so
 two writers queue on the busy timeout instead of failing half-way with "database is locked".
+
+PostgreSQL gets the same model: every write transaction first takes one transaction-scoped
+advisory lock (`WRITER_LOCK`), so writers run one after the other, as on SQLite, and the same
+operations give the same result as if run in turn (two `signatory add` of one new name, an
+import and an add, two `person role add`, two `init`); readers never wait. A writer that waits
+longer than the busy timeout gets "the database is busy".
 """
 
 from __future__ import annotations
@@ -47,7 +53,9 @@ def make_engine(url: str | URL) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
             _configure_sqlite(engine)
             return engine
-        return create_engine(parsed, connect_args={"connect_timeout": 10})
+        engine = create_engine(parsed, connect_args={"connect_timeout": 10})
+        _configure_postgresql(engine)
+        return engine
     except NoSuchModuleError as exc:
         raise BadInput(f"no driver for '{parsed.drivername}': {exc}") from None
     except ImportError as exc:
@@ -57,6 +65,18 @@ def make_engine(url: str | URL) -> Engine:
         ) from None
     except (TypeError, ValueError) as exc:
         raise BadInput(f"the database URL has a bad parameter: {exc}") from None
+
+
+WRITER_LOCK = 0x7472_6B72  # "trkr": the advisory lock key every PostgreSQL writer takes
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READONLY, False):
+            return
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
 
 
 def sqlite_text(value: Any) -> Any:

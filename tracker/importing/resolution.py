@@ -259,14 +259,11 @@ def _people_sequence(connection: Connection) -> str:
 def _largest_person_id(connection: Connection) -> int:
     """The id after which the import numbers its new people.
 
-    SQLite: the import's transaction holds the database's write lock, so no other writer can
-    take an id meanwhile. PostgreSQL: other writers are held off `people` until the import
-    commits (SHARE ROW EXCLUSIVE conflicts with every writer and with itself, not with
-    readers), and the ids the sequence has already handed out count as taken.
+    The import's transaction holds the database's one writer lock (SQLite's write lock; the
+    writers' advisory lock on PostgreSQL, see `db.engine`), so no other writer can take an id
+    meanwhile. On PostgreSQL the ids the sequence has already handed out count as taken.
     """
     postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        connection.execute(text("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE"))
     largest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM people")).scalar_one())
     if not postgres:
         return largest

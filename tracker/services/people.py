@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select, text
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.db.models import ALIAS_KINDS, Alias, Person, Signature
@@ -233,7 +233,6 @@ def resolve_for_new_fact(
             uow=uow, person=person, alias=display, kind="spelling", source_id=source_id
         )
         return Resolution(person, False, added, "decision")
-    _lock_key(uow, key)
     if not new_person:
         signer = Signer(display, key, frozenset(identifiers), affiliations, letters)
         decision, people = judge(uow=uow, signer=signer)
@@ -267,17 +266,6 @@ def _did_you_mean(display: str, likely: list[tuple[Signer, Comparison]]) -> Conf
         "Re-run with --same-as NAME to attach it, or --new-person if it is someone else",
         [signer.name for signer, _ in likely],
     )
-
-
-def _lock_key(uow: UnitOfWork, key: str) -> None:
-    """Serialise the creation of one name across concurrent writers.
-
-    On PostgreSQL two transactions could both find no one by this key and both create a person;
-    a transaction-scoped advisory lock on the key makes the second wait and then find the first.
-    SQLite needs nothing: its write transactions already begin one at a time (BEGIN IMMEDIATE).
-    """
-    if uow.dialect == "postgresql":
-        uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def create_person(*, uow: UnitOfWork, name: str, source_id: int, note: str | None = None) -> Person:
