@@ -8,8 +8,9 @@ two writers queue on the busy timeout instead of failing half-way with "database
 PostgreSQL gets the same model: every write transaction first takes one transaction-scoped
 advisory lock (`WRITER_LOCK`), so writers run one after the other, as on SQLite, and the same
 operations give the same result as if run in turn (two `signatory add` of one new name, an
-import and an add, two `person role add`, two `init`); readers never wait. A writer that waits
-longer than the busy timeout gets "the database is busy".
+import and an add, two `person role add`, two `init`); readers never wait, and each reading
+transaction sees one snapshot (REPEATABLE READ, READ ONLY). A writer that waits longer than the
+busy timeout gets "the database is busy".
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get(READONLY, False):
+            # One snapshot for the whole transaction, as SQLite's readers have: a report's
+            # files agree with each other whatever commits meanwhile.
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             return
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
