@@ -196,7 +196,7 @@ def source_list(fmt: OutputFormat = FormatOption) -> None:
 @handle_errors
 def count_add(
     slug: str,
-    value: int = typer.Argument(..., min=0, max=MAX_NUMBER),
+    value: int = typer.Argument(..., max=MAX_NUMBER),
     as_of: str = typer.Option(..., "--as-of", metavar="D"),
     source: str = typer.Option(..., "--source", metavar="KEY"),
     of: int | None = typer.Option(None, "--of", metavar="POPULATION", min=0, max=MAX_NUMBER),
