@@ -216,3 +216,15 @@ def test_no_argument_vector_ends_in_a_traceback(
     assert result.exit_code in (0, 1, 2, 3), (args, result.exit_code)
     if result.exception is not None:
         assert isinstance(result.exception, SystemExit), (args, repr(result.exception))
+
+
+def test_length_limits_are_the_same_on_both_databases(tracker: Tracker) -> None:
+    for args, message in (
+        (["source", "add", "k" * 101, "--title", "T"], "the key is 101 characters long"),
+        (["source", "add", "k2", "--title", "T", "--language", "l" * 36],
+         "the language is 36 characters long; the limit is 35"),
+    ):  # fmt: skip
+        result = tracker(*args)
+        assert result.exit_code == 2, args
+        assert message in result.stderr, result.stderr
+    assert tracker.scalar("SELECT count(*) FROM sources") == 0

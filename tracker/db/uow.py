@@ -4,11 +4,27 @@ back, so a command that fails half-way leaves nothing behind."""
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, String, event
 from sqlalchemy.orm import Session
 
 from tracker.db.engine import READONLY
+from tracker.errors import BadInput
+
+
+def _check_lengths(session: Session, _context: Any, _instances: Any) -> None:
+    """Every text the schema bounds, checked before it is written, on both databases alike
+    (PostgreSQL enforces `VARCHAR(n)`, SQLite does not): one rule, the model's lengths."""
+    for row in (*session.new, *session.dirty):
+        for column in row.__table__.columns:
+            limit = column.type.length if isinstance(column.type, String) else None
+            value = getattr(row, column.key, None)
+            if limit and isinstance(value, str) and len(value) > limit:
+                what = column.key.replace("_", " ")
+                raise BadInput(
+                    f"the {what} is {len(value):,} characters long; the limit is {limit}"
+                )
 
 
 class UnitOfWork:
@@ -30,6 +46,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         bind = self.engine.execution_options(**{READONLY: True}) if self.readonly else self.engine
         self._session = Session(bind=bind, expire_on_commit=False, autoflush=True)
+        event.listen(self._session, "before_flush", _check_lengths)
         return self
 
     def __exit__(
