@@ -113,3 +113,23 @@ def test_publishing_again_replaces_the_previous_site(harbour: Tracker, tmp_path:
     assert "1,200" in (site / SLUG / "index.html").read_text(encoding="utf-8")
     left = {p.name for p in tmp_path.iterdir() if not p.name.startswith("tracker.db")}
     assert left == {"site"}  # no temporary folder left behind
+
+
+def test_withhold_and_unwithhold(harbour: Tracker, tmp_path: Path) -> None:
+    where = ["--letter", SLUG, "--source", "hl-letter"]
+    harbour.ok("signatory", "withhold", "Zoë Lefèvre", *where)
+    again = harbour("signatory", "withhold", "Zoë Lefèvre", *where)
+    assert again.exit_code == 2
+    assert "withheld already" in again.stderr
+    tally = harbour.ok("report", "tally", SLUG, "-f", "json")
+    assert json.loads(tally)[0]["named"] == 7  # still counted
+    harbour.ok("publish", "--dir", str(tmp_path / "site"))
+    for path in (tmp_path / "site").rglob("*"):
+        if path.is_file():
+            assert "Zoë Lefèvre".encode() not in path.read_bytes(), path
+    history = harbour.ok("history")
+    assert "Zoë" not in history.split("withheld at the signer's request")[0].splitlines()[-1]
+    harbour.ok("signatory", "unwithhold", "Zoë Lefèvre", *where)
+    harbour.ok("publish", "--dir", str(tmp_path / "site"))
+    chunk = (tmp_path / "site" / SLUG / "data" / "signatories-00000.js").read_text("utf-8")
+    assert "Zoë Lefèvre" in chunk

@@ -144,6 +144,35 @@ def signatory_retract(
     say(f"retracted {name.strip()} on {letter} (was {before})")
 
 
+def _withhold(name: str, letter: str, source: str, *, withheld: bool) -> None:
+    from tracker.services.signatories import set_withheld
+
+    with unit_of_work() as uow:
+        changed = set_withheld(uow=uow, slug=letter, name=name, withheld=withheld,
+                               source_key=source)  # fmt: skip
+        uow.commit()
+    entries = f"{changed} entr{'y' if changed == 1 else 'ies'}"
+    if withheld:
+        say(f"withheld {entries} on {letter}: counted, and named in no public output")
+    else:
+        say(f"named {entries} on {letter} again")
+
+
+@signatory_app.command("withhold")
+@handle_errors
+def signatory_withhold(name: str, letter: str = LETTER, source: str = SOURCE) -> None:
+    """The signer asked not to be named: the signature still counts, and no report, export or
+    published page names them (unless asked for explicitly, e.g. `signatory list --private`)."""
+    _withhold(name, letter, source, withheld=True)
+
+
+@signatory_app.command("unwithhold")
+@handle_errors
+def signatory_unwithhold(name: str, letter: str = LETTER, source: str = SOURCE) -> None:
+    """The signer may be named again."""
+    _withhold(name, letter, source, withheld=False)
+
+
 @signatory_app.command("status")
 @handle_errors
 def signatory_status(

@@ -346,3 +346,32 @@ def change_status(
         after={"status": to, "reason": reason, "entries": [s.id for s in changing]},
     )
     return before, to
+
+
+def set_withheld(*, uow: UnitOfWork, slug: str, name: str, withheld: bool, source_key: str) -> int:
+    """Mark a person's entries on a letter withheld (their signer asked not to be named: they
+    count, and no public output names them) or named again. Returns how many entries changed.
+    The history says which entries, not the name."""
+    source = get_source(uow=uow, key=source_key)
+    signatures, person = _signatures_of(uow, slug, name)
+    changing = [signature for signature in signatures if signature.withheld != withheld]
+    if not changing:
+        state = "withheld" if withheld else "named"
+        raise InvalidTransition(f"{person.name}'s signature on {slug} is {state} already")
+    for signature in changing:
+        signature.withheld = withheld
+    uow.flush()
+    what = "withheld at the signer's request" if withheld else "named again"
+    audit.record(
+        uow=uow,
+        action="withhold" if withheld else "unwithhold",
+        entity="signature",
+        entity_id=changing[0].id,
+        letter_id=changing[0].letter_id,
+        person_id=person.id,
+        summary=f"{len(changing)} entr{'y' if len(changing) == 1 else 'ies'} on {slug} {what}",
+        source_id=source.id,
+        before={"withheld": not withheld},
+        after={"withheld": withheld, "entries": [s.id for s in changing]},
+    )
+    return len(changing)
