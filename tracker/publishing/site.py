@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import String, case, cast, func, literal, select
 
 from tracker.db.models import Letter, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -79,14 +79,12 @@ class SiteWriter:
         folder.mkdir(parents=True, exist_ok=True)
         files: list[str] = []
         total = hidden = 0
-        batch: list[tuple[Any, ...]] = []
+        batch: list[Sequence[Any]] = []
         for row in _public_rows(uow, letter):
-            position, name, title, affiliation, status, source, signed_at, link = row
-            if status == "retracted" and not retracted:
+            if row[4] == "retracted" and not retracted:
                 hidden += 1
                 continue
-            day = signed_at.date().isoformat() if signed_at else None
-            batch.append((position, name, title, affiliation, status, source, day, link))
+            batch.append(row)
             total += 1
             if len(batch) == CHUNK_ROWS:
                 files.append(self._chunk(folder, len(files), batch, letter.slug))
@@ -99,7 +97,7 @@ class SiteWriter:
         )
         return hidden
 
-    def _chunk(self, folder: Path, index: int, rows: list[tuple[Any, ...]], slug: str) -> str:
+    def _chunk(self, folder: Path, index: int, rows: list[Sequence[Any]], slug: str) -> str:
         name = f"signatories-{index:05d}.js"
         (folder / name).write_text(
             f"TRACKER.chunk({index},{_script_json(rows)});\n", encoding="utf-8"
@@ -114,11 +112,12 @@ class SiteWriter:
         self.database.close()
 
 
-def _public_rows(uow: UnitOfWork, letter: Letter) -> Iterator[tuple[Any, ...]]:
-    """The signatures as the site may show them: a withheld entry keeps its place, status and
-    source, and loses its name, title, affiliation and link. E-mails are not read, and a link
-    that is an e-mail address is left out (the rule of the reports, `listings.not_email`)."""
-    from tracker.reports.listings import not_email
+def _public_rows(uow: UnitOfWork, letter: Letter) -> Iterator[Sequence[Any]]:
+    """The signatures as the site may show them, in the order of the list, straight from a
+    cursor: a withheld entry keeps its place, status and source, and loses its name, title,
+    affiliation and link. E-mails are not read, and a link that is an e-mail address is left
+    out (the rule of the reports, `listings.not_email`)."""
+    from tracker.reports.listings import in_listing_order, not_email, stream_rows
 
     def public(column: Any) -> Any:
         return case((Signature.withheld, literal(None)), else_=column)
@@ -131,16 +130,14 @@ def _public_rows(uow: UnitOfWork, letter: Letter) -> Iterator[tuple[Any, ...]]:
             public(Signature.affiliation),
             Signature.status,
             Source.key,
-            Signature.signed_at,
+            func.substr(cast(Signature.signed_at, String), 1, 10),  # the day, as ISO text
             public(not_email(Signature.link, Signature.link)),
         )
         .join(Source, Source.id == Signature.source_id)
         .where(Signature.letter_id == letter.id)
-        .order_by(Signature.position.is_(None), Signature.position, Signature.entry, Signature.id)
-        .execution_options(yield_per=20_000)
     )
-    for row in uow.session.execute(query):
-        yield tuple(row)
+    for chunk in stream_rows(uow, in_listing_order(query)):
+        yield from chunk
 
 
 def _script_json(value: Any) -> str:

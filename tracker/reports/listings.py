@@ -87,7 +87,7 @@ def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> Ar
     return ArrowListing(database, [name for name, _, _ in fields], statements)
 
 
-def _streamed(uow: UnitOfWork, parts: list[Any]) -> Iterator[Sequence[Sequence[Any]]]:
+def stream_rows(uow: UnitOfWork, parts: list[Any]) -> Iterator[Sequence[Sequence[Any]]]:
     """Rows straight from a DBAPI cursor, in chunks, query after query.
 
     Every column is formatted in SQL, so the driver's tuples are the rows as written: reading
@@ -115,7 +115,7 @@ def _streamed(uow: UnitOfWork, parts: list[Any]) -> Iterator[Sequence[Sequence[A
             cursor.close()
 
 
-def _in_listing_order(query: Any, *then: Any) -> list[Any]:
+def in_listing_order(query: Any, *then: Any) -> list[Any]:
     """A listing's order: the published positions first, then the signatures without one in
     the order they were recorded. As two queries, each of which reads the letter's signatures
     in the order of `ix_signatures_letter_id_position`, so the database sorts nothing big."""
@@ -147,7 +147,7 @@ def _listing(
         name,
         title,
         fields,
-        chunks=lambda safe: _streamed(uow, build(text_for(safe))),
+        chunks=lambda safe: stream_rows(uow, build(text_for(safe))),
         arrow=_arrow_listing(uow, build(text_for(True)), fields),
     )
 
@@ -225,7 +225,7 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
                 or_(Signature.signed_at.is_(None), Signature.signed_at <= until),
             )
         )
-        return _in_listing_order(rows)
+        return in_listing_order(rows)
 
     return _listing(
         uow,
@@ -294,7 +294,7 @@ def roles(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> R
             .outerjoin(targets, targets.c.person_id == Person.id)
             .where(Signature.letter_id == letter.id, Signature.status != "retracted")
         )
-        return _in_listing_order(rows, Role.starts_on.nulls_first(), Role.id)
+        return in_listing_order(rows, Role.starts_on.nulls_first(), Role.id)
 
     return _listing(
         uow, "roles", "Roles of the signatories, with what to notice", ROLE_FIELDS, query
