@@ -32,7 +32,6 @@ def publish(
     package and a public SQLite database to download. Opens from the disk or any static host;
     withheld names and e-mails are never written. DIR must be new, empty or a previous publish;
     it is replaced whole, never left half-written."""
-    from tracker.cli.reports import write_letter_reports
     from tracker.errors import BadInput
     from tracker.publishing import publish as write_site
     from tracker.publishing.folder import check_target
@@ -53,7 +52,6 @@ def publish(
         open_uow=lambda: unit_of_work(readonly=True),
         slugs=slugs,
         folder=folder,
-        write_downloads=lambda name, path: write_letter_reports(name, path, as_of=day),
         retracted=retracted == "show",
         as_of=day,
         license_name=license_name,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,50 +109,17 @@ def write_letter_reports(
     """Every report of one letter as CSV, the data package that describes them, and the chart.
 
     Every file comes from one read transaction, so they agree with each other whatever is
-    written meanwhile (the listings stream their rows while it is open). The files are written
-    into a temporary folder beside their place and moved in at the end, so that a failure or a
-    kill never leaves a folder of old and new files mixed.
+    written meanwhile. The files are written into a hidden folder inside their place and moved
+    in at the end, so that a failure or a kill never leaves old and new files mixed.
     """
-    from tracker.reports import chart, output, summaries
-    from tracker.reports.catalog import BUILDERS
+    from tracker.reports import output
+    from tracker.reports.bundle import write_reports
     from tracker.services.letters import get_letter
 
-    with output.staging_folder(folder) as staging:
-        with unit_of_work(readonly=True) as uow:
-            letter = get_letter(uow=uow, slug=slug)
-            title = letter.title
-            tally, series, signing = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
-            counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
-            demands = summaries.demands(uow=uow, letter=letter, as_of=as_of)
-            listings = [
-                BUILDERS[name](uow=uow, letter=letter, as_of=as_of)
-                for name in ("signatories", "roles")
-            ]
-            reports = [tally, counts, *listings, demands, series, signing]
-            for report in reports:
-                output.write_csv_file(
-                    replace(report, arrow=None), staging / f"{report.name}.csv", excel=excel
-                )
-        chart.draw_chart(
-            title=f"{title}: reported signers",
-            counts=counts,
-            tally=tally,
-            signing=signing,
-            path=staging / "chart.png",
-        )
-        extra: list[dict[str, Any]] = [
-            {
-                "name": "chart",
-                "path": "chart.png",
-                "format": "png",
-                "mediatype": "image/png",
-                "title": "Reported counts over time against the named list and the population",
-            }
-        ]
-        package = output.datapackage(slug, title, reports, excel=excel, extra=extra)
-        output.write_json_file(package, staging / "datapackage.json")
-    names = [*(f"{r.name}.csv" for r in reports), "chart.png", "datapackage.json"]
-    return [folder / name for name in names]
+    with output.staging_folder(folder) as staging, unit_of_work(readonly=True) as uow:
+        letter = get_letter(uow=uow, slug=slug)
+        written = write_reports(uow=uow, letter=letter, folder=staging, as_of=as_of, excel=excel)
+    return [folder / name for name in written.files]
 
 
 def write_all_reports(

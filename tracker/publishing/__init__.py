@@ -16,9 +16,6 @@ from pathlib import Path
 from tracker.db.uow import UnitOfWork
 from tracker.publishing.folder import staged
 
-# Writes one letter's CSV reports, data package and chart into a folder; returns the paths.
-DownloadWriter = Callable[[str, Path], list[Path]]
-
 
 @dataclass(frozen=True)
 class Published:
@@ -32,7 +29,6 @@ def publish(
     open_uow: Callable[[], AbstractContextManager[UnitOfWork]],
     slugs: list[str],
     folder: Path,
-    write_downloads: DownloadWriter,
     retracted: bool = True,
     as_of: dt.date | None = None,
     license_name: str | None = None,
@@ -41,7 +37,7 @@ def publish(
     from tracker.publishing.facts import letter_facts
     from tracker.publishing.public_db import METADATA, write_metadata
     from tracker.publishing.site import SiteWriter
-    from tracker.reports import summaries
+    from tracker.reports.bundle import write_reports
     from tracker.services.letters import get_letter
 
     today = as_of or dt.datetime.now(dt.UTC).date()
@@ -50,14 +46,14 @@ def publish(
         all_facts = []
         for slug in slugs:
             downloads = temp / slug / "downloads"
-            write_downloads(slug, downloads)
-            with open_uow() as uow:
+            downloads.mkdir(parents=True)
+            with open_uow() as uow:  # one read transaction: the pages agree with the downloads
                 letter = get_letter(uow=uow, slug=slug)
-                tally, _, _ = summaries.tally_and_series(uow=uow, letter=letter, as_of=as_of)
-                counts = summaries.counts(uow=uow, letter=letter, as_of=as_of)
+                reports = write_reports(uow=uow, letter=letter, folder=downloads, as_of=as_of)
                 facts = letter_facts(
-                    uow=uow, letter=letter, tally=tally, counts=counts, as_of=as_of or today
-                )
+                    uow=uow, letter=letter, tally=reports.tally, counts=reports.counts,
+                    as_of=as_of or today,
+                )  # fmt: skip
                 facts.downloads.extend(_described(downloads / "datapackage.json"))
                 writer.letter(uow, letter, facts, retracted)
             all_facts.append(facts)
