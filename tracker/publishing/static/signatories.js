@@ -17,6 +17,7 @@
   var base = table.getAttribute("data-meta").replace(/[^/]*$/, "");
 
   var meta = null;
+  var pageLoaded = document.readyState === "complete";
   var rows = [];        // every loaded row, in the order of the list
   var keys = [];        // each row's folded text, for searching
   var chunksLoaded = 0;
@@ -59,9 +60,7 @@
         keys.push(fold([row[NAME] || "", row[TITLE] || "", row[AFFILIATION] || ""].join(" ")));
       }
       chunksLoaded += 1;
-      if (chunksLoaded < meta.files.length) {
-        load(meta.files[chunksLoaded]);
-      }
+      loadNext();
       if (index === 0 || query.length || sortColumn !== null || chunksLoaded === meta.files.length) {
         refresh();
       } else {
@@ -69,6 +68,19 @@
       }
     }
   };
+
+  /* The first chunk is part of the page; the rest load after it, one at a time, each after the
+     browser has had a moment for the reader (a script added before the page's load event would
+     hold that event back, and the reader with it). */
+  function loadNext() {
+    if (chunksLoaded >= meta.files.length) { return; }
+    if (!pageLoaded) { return; }
+    setTimeout(function () { load(meta.files[chunksLoaded]); }, 0);
+  }
+  window.addEventListener("load", function () {
+    pageLoaded = true;
+    if (meta && chunksLoaded > 0) { loadNext(); }
+  });
 
   function matches(index) {
     for (var i = 0; i < query.length; i++) {
@@ -147,6 +159,9 @@
       fragment.appendChild(tr);
     }
     body.replaceChildren(fragment);
+    if (!table.hasAttribute("data-ready")) {
+      table.setAttribute("data-ready", String(Math.round(performance.now())));
+    }
     var pages = Math.max(1, Math.ceil(shown() / size()));
     pageLabel.textContent = "Page " + (page + 1) + " of " + pages;
     previous.disabled = page === 0;
