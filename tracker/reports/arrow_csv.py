@@ -79,3 +79,87 @@ def write_csv(listing: ArrowListing, out: IO[bytes]) -> None:
                 for batch in reader:
                     writer.write_batch(batch)
         connection.rollback()
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: ask Linux to kill it when its parent dies (a killed
+    `report all` leaves no process behind). Elsewhere the parent's `finally` has to do."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+class Children:
+    """Listings being written through Arrow, each by a child process of its own, at once. A
+    separate process, because the ADBC driver's copy of SQLite must not open the file in a
+    process whose own SQLite has it open (see above). Each child dies with its parent."""
+
+    def __init__(self, jobs: Sequence[tuple[ArrowListing, Path]], *, excel: bool) -> None:
+        import json
+        import subprocess
+        import sys
+
+        self._children: list[subprocess.Popen[bytes]] = []
+        try:
+            for listing, path in jobs:
+                spec = {
+                    "database": str(listing.database),
+                    "columns": listing.columns,
+                    "statements": list(listing.statements),
+                    "path": str(path),
+                    "excel": excel,
+                }
+                child = subprocess.Popen(
+                    [sys.executable, "-m", "tracker.reports.arrow_csv"],
+                    stdin=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                )
+                self._children.append(child)
+                assert child.stdin is not None
+                child.stdin.write(json.dumps(spec).encode())
+                child.stdin.close()
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait(self) -> None:
+        """Wait for every child; raises OSError if one failed."""
+        try:
+            for child in self._children:
+                assert child.stderr is not None
+                message = child.stderr.read().decode(errors="replace").strip()
+                if child.wait() != 0:
+                    raise OSError(f"writing a listing failed: {message.splitlines()[-1:]}")
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for child in self._children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def _main() -> None:
+    """The child: one listing, read from its spec on standard input, written to its path."""
+    import codecs
+    import json
+    import sys
+
+    spec = json.loads(sys.stdin.read())
+    listing = ArrowListing(Path(spec["database"]), spec["columns"], spec["statements"])
+    with open(spec["path"], "wb") as out:
+        if spec["excel"]:
+            out.write(codecs.BOM_UTF8)
+        write_csv(listing, out)
+
+
+if __name__ == "__main__":
+    _main()
