@@ -26,15 +26,20 @@ def _write_list(path: Path) -> None:
             out.write(f"Person {i:06d} Crashtest,Engineer,Org {i % 97},2024-03-01\n")
 
 
-def _kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool], what: str) -> None:
-    """SIGKILL the process as soon as `ready()` holds (polled), failing if it ends first."""
+def _kill_when(
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    what: str,
+    sig: signal.Signals = signal.SIGKILL,
+) -> None:
+    """Signal the process as soon as `ready()` holds (polled), failing if it ends first."""
     deadline = time.monotonic() + 120
     while not ready():
         assert process.poll() is None, f"the import finished before {what}"
         assert time.monotonic() < deadline, f"never saw {what}"
         time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.send_signal(sig)
+    process.wait(timeout=60)
 
 
 def _size(pattern: str, folder: Path) -> int:
@@ -55,10 +60,13 @@ def _temporary_store(pid: int) -> int:
 
 
 @pytest.mark.slow
-def test_sigkill_during_an_import(sqlite_tracker: Tracker, tmp_path: Path) -> None:
-    """Killed while it stages the file (the staging table's temporary file grows), then while it
-    writes (the database's write-ahead log grows): nothing of either import remains, and the
-    next import succeeds."""
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_sigkill_during_an_import(
+    sqlite_tracker: Tracker, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Killed (or stopped with Ctrl-C) while it stages the file (the staging table's temporary
+    file grows), then while it writes (the database's write-ahead log grows): nothing of either
+    import remains, and the next import succeeds. Ctrl-C says so in one line, exit 130."""
     tracker = sqlite_tracker
     tracker.ok("seed")
     listing = tmp_path / "big.csv"
@@ -92,7 +100,11 @@ def test_sigkill_during_an_import(sqlite_tracker: Tracker, tmp_path: Path) -> No
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
         )
-        _kill_when(process, functools.partial(ready, process.pid), what)
+        _kill_when(process, functools.partial(ready, process.pid), what, sig)
+        if sig is signal.SIGINT:
+            assert process.returncode == 130, what
+            assert process.stderr is not None
+            assert process.stderr.read() == b"error: interrupted; nothing was written\n", what
         with sqlite3.connect(database) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         connection.close()

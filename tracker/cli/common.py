@@ -126,6 +126,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 return func(*args, **kwargs)
             except TrackerError as exc:
                 raise fail(exc.message, exc.exit_code) from None
+            except KeyboardInterrupt:  # Ctrl-C: the command's transaction was rolled back
+                raise fail("interrupted; nothing was written", 130) from None
             except DBAPIError as exc:
                 if _is_busy(exc) and attempt < BUSY_RETRIES:
                     time.sleep(0.2 * (attempt + 1))

@@ -81,8 +81,8 @@ def _parallel_sorts(connection: Connection) -> Iterator[None]:
     Small runs on every core build a large index about twice as fast as one run in memory."""
     connection.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
     connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SORT_RUN_KIB}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
-        connection.exec_driver_sql("PRAGMA threads = 0")
+    yield
+    # Restored on success only: after an error or a Ctrl-C the connection may be past use, and
+    # it is discarded with its transaction (restoring would hide the first error).
+    connection.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+    connection.exec_driver_sql("PRAGMA threads = 0")

@@ -58,6 +58,11 @@ class UnitOfWork:
         session = self.session
         try:
             session.rollback()
+        except Exception:
+            # Interrupted mid-statement (Ctrl-C), the connection may be past rolling back; the
+            # database drops the transaction anyway. The first error is the one to report.
+            if exc is None:
+                raise
         finally:
             session.close()
             self._session = None
