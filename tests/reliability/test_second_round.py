@@ -228,3 +228,43 @@ def test_length_limits_are_the_same_on_both_databases(tracker: Tracker) -> None:
         assert result.exit_code == 2, args
         assert message in result.stderr, result.stderr
     assert tracker.scalar("SELECT count(*) FROM sources") == 0
+
+
+@pytest.fixture
+def read_only_copy(seeded_file: tuple[Tracker, Path], tmp_path: Path) -> Path:
+    """The database on a read-only medium (a tmpfs mounted again read-only; the tests run as
+    root, which no folder permission stops, so a medium is the honest test)."""
+    _, database = seeded_file
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:  # the write-ahead log into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    medium = tmp_path / "medium"
+    medium.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "none", str(medium)], check=False,
+                             capture_output=True)  # fmt: skip
+    if mounted.returncode != 0:
+        if os.geteuid() == 0:
+            pytest.fail(f"cannot mount a tmpfs: {mounted.stderr.decode()}")
+        medium.chmod(0o755)
+        shutil.copy(database, medium / "tracker.db")
+        medium.chmod(0o555)  # not root: a read-only folder stops writes
+        return medium / "tracker.db"
+    shutil.copy(database, medium / "tracker.db")
+    subprocess.run(["mount", "-o", "remount,ro", str(medium)], check=True)
+    yield medium / "tracker.db"  # type: ignore[misc]
+    subprocess.run(["umount", str(medium)], check=False)
+
+
+def test_reading_needs_no_write_access(read_only_copy: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{read_only_copy}"
+    for args in (["letter", "list"], ["report", "tally"], ["report", "signatories", SLUG],
+                 ["demand", "status"], ["report", "all", "--dir", str(tmp_path / "reports")],
+                 ["publish", "--dir", str(tmp_path / "site")]):  # fmt: skip
+        result = _cli(url, *args)
+        assert result.returncode == 0, (args, result.stderr)
+    assert (tmp_path / "reports" / "signatories.csv").stat().st_size > 100
+    result = _cli(url, "source", "add", "new", "--title", "T")
+    assert result.returncode == 2
+    assert b"the database is read-only here" in result.stderr

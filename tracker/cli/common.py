@@ -74,6 +74,11 @@ def _database_message(exc: DBAPIError) -> TrackerError:
         return DatabaseUnavailable("the database is busy, try again")
     if isinstance(exc, IntegrityError):
         return TrackerError(f"the change conflicts with what is stored: {first}")
+    if "readonly database" in first:
+        return DatabaseUnavailable(
+            "the database is read-only here (a read-only file, folder or medium): reading "
+            "works, changing it does not"
+        )
     if isinstance(exc, OperationalError):
         url = state.engine().url.render_as_string(hide_password=True)
         return DatabaseUnavailable(f"cannot use the database at {url}: {first}")

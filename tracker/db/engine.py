@@ -16,8 +16,10 @@ busy timeout gets "the database is busy".
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -51,8 +53,22 @@ def make_engine(url: str | URL) -> Engine:
     parsed = parse_url(url) if isinstance(url, str) else url
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _configure_sqlite(engine)
+            read_only = read_only_file(parsed.database)
+            if read_only is None:
+                engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            else:
+                # A file on a read-only medium or in a folder the user cannot write: SQLite in
+                # WAL mode cannot make its shared-memory file there, so the file is opened
+                # immutable (nobody can change it) and read-only. Reading works; writing says so.
+                import sqlite3
+
+                wal = read_only.with_name(read_only.name + "-wal")
+                pending = wal.is_file() and wal.stat().st_size > 0  # immutable would skip them
+                uri = f"file:{quote(str(read_only))}?mode=ro" + ("" if pending else "&immutable=1")
+                engine = create_engine(
+                    parsed, creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+                )
+            _configure_sqlite(engine, read_only=read_only is not None)
             return engine
         engine = create_engine(parsed, connect_args={"connect_timeout": 10})
         _configure_postgresql(engine)
@@ -105,7 +121,18 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(database)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def read_only_file(database: str | None) -> Path | None:
+    """The database file, if it exists where this user cannot write it (or its folder)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    if not path.is_file():
+        return None
+    writable = os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK | os.X_OK)
+    return None if writable else path.absolute()
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     in_memory = sqlite_file(engine) is None
 
     @event.listens_for(engine, "connect")
@@ -120,7 +147,7 @@ def _configure_sqlite(engine: Engine) -> None:
             # builds and the reports' scans do a quarter fewer page operations. The pragma must
             # come before WAL mode writes the file's first page; an existing file ignores it.
             cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            if not in_memory:
+            if not in_memory and not read_only:
                 (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
                 if mode.lower() != "wal":
                     cursor.execute("PRAGMA journal_mode = WAL")

@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select, tru
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.csvsafe import FORMULA_TRIGGERS
-from tracker.db.engine import sqlite_file, sqlite_text
+from tracker.db.engine import read_only_file, sqlite_file, sqlite_text
 from tracker.db.models import (
     Alias,
     Demand,
@@ -70,8 +70,8 @@ def _arrow_listing(uow: UnitOfWork, parts: list[Any], fields: list[Field]) -> Ar
     with its field name, and every column that is not an integer never NULL (see there why)."""
     connection = uow.session.connection()
     database = sqlite_file(connection.engine)
-    if database is None:
-        return None
+    if database is None or read_only_file(str(database)) is not None:
+        return None  # not a file, or one opened immutable (Arrow's reader would need to write)
     statements = []
     for query in parts:
         columns = [

@@ -85,7 +85,7 @@ def staging_folder(folder: Path) -> Iterator[Path]:
         for path in sorted(staging.iterdir()):
             os.replace(path, folder / path.name)
     except OSError as exc:
-        raise BadInput(f"cannot write to {folder}: {exc.strerror}") from None
+        raise BadInput(f"cannot write to {folder}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tracker.db.models import Letter, ReportedCount, Signature, Source
 from tracker.db.uow import UnitOfWork
-from tracker.domain.dates import iso, utcnow
+from tracker.domain.dates import end_of_day, iso, utcnow
 from tracker.domain.tally import TallyFigures
 from tracker.errors import BadInput, NotFound
 from tracker.services import audit
@@ -163,7 +163,9 @@ def letter_info(*, uow: UnitOfWork, letter: Letter) -> LetterInfo:
     )
     latest = session.execute(
         select(ReportedCount.value, ReportedCount.qualifier, ReportedCount.population)
-        .where(ReportedCount.letter_id == letter.id)
+        .where(
+            ReportedCount.letter_id == letter.id, ReportedCount.as_of <= end_of_day(dt.date.today())
+        )
         .order_by(ReportedCount.as_of.desc(), ReportedCount.id.desc())
         .limit(1)
     ).first()
