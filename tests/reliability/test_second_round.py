@@ -268,3 +268,32 @@ def test_reading_needs_no_write_access(read_only_copy: Path, tmp_path: Path) -> 
     result = _cli(url, "source", "add", "new", "--title", "T")
     assert result.returncode == 2
     assert b"the database is read-only here" in result.stderr
+
+
+def test_a_full_temporary_folder_is_named_and_nothing_is_written(
+    seeded_file: tuple[Tracker, Path], tmp_path: Path
+) -> None:
+    tracker, database = seeded_file
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "none", str(tiny)],
+                             check=False, capture_output=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.fail(f"cannot mount a small tmpfs for TMPDIR: {mounted.stderr.decode()}")
+    try:
+        listing = tmp_path / "list.csv"
+        rows = (f"Member Number{i:05d} Import,Org {i % 50}" for i in range(60_000))
+        listing.write_text("name,affiliation\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        before = tracker.scalar("SELECT count(*) FROM signatures")
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker", "--db", f"sqlite:///{database}", "signatory",
+             "import", str(listing), "--letter", SLUG, "--source", "seed-003"],
+            capture_output=True, check=False, timeout=300, env={**os.environ, "TMPDIR": str(tiny)},
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert b"no space left" in result.stderr
+        assert b"TMPDIR" in result.stderr
+        assert b"rollback" not in result.stderr
+        assert tracker.scalar("SELECT count(*) FROM signatures") == before
+    finally:
+        subprocess.run(["umount", str(tiny)], check=False)

@@ -74,6 +74,11 @@ def _database_message(exc: DBAPIError) -> TrackerError:
         return DatabaseUnavailable("the database is busy, try again")
     if isinstance(exc, IntegrityError):
         return TrackerError(f"the change conflicts with what is stored: {first}")
+    if "database or disk is full" in first:
+        return DatabaseUnavailable(
+            "no space left: the disk that holds the database or the temporary folder (TMPDIR) "
+            "is full; nothing was written"
+        )
     if "readonly database" in first:
         return DatabaseUnavailable(
             "the database is read-only here (a read-only file, folder or medium): reading "
