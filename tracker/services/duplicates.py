@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select, text
 
 from tracker.db.models import IdentityDecision, Person, Signature
 from tracker.db.uow import UnitOfWork
-from tracker.domain.identity import REVIEW_SCORE, Comparison, NameStats, compare
+from tracker.domain.identity import REVIEW_SCORE, Comparison, NameStats, Signer, compare
 from tracker.domain.matching import canonical_names, fold_l_i, tokens
 from tracker.services.evidence import expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
@@ -214,16 +214,21 @@ def find_duplicates(
     people = signers(connection, {pid for pair in pairs for pid in pair})
     firsts = Counter(first_token(e.first) for e in entries)
     lasts = Counter(e.last for e in entries)
+    expected: dict[int, float] = {}  # each person's namesakes expected by chance, once
+
+    def namesakes(pid: int, one: Signer) -> float:
+        if pid not in expected:
+            words = tokens(one.name)
+            expected[pid] = expected_from_counts(words, firsts, lasts, len(entries), holders=2)
+        return expected[pid]
+
     found = []
     for low, high in pairs:
         first, second = people.get(low), people.get(high)
         if first is None or second is None:
             continue
-        expected = [
-            expected_from_counts(tokens(one.name), firsts, lasts, len(entries), holders=2)
-            for one in (first, second)
-        ]
-        comparison = compare(first, second, stats=NameStats(2, sum(expected) / 2))
+        chance = (namesakes(low, first) + namesakes(high, second)) / 2
+        comparison = compare(first, second, stats=NameStats(2, chance))
         if comparison.score >= min_score:
             same_letter = bool(first.letters & second.letters)
             found.append(_pair(low, first.name, high, second.name, comparison, same_letter))
