@@ -90,7 +90,10 @@ def _distances() -> tuple[Any, Any]:
     return OSA, JaroWinkler
 
 
+@lru_cache(maxsize=65_536)
 def _token_similarity(a: str, b: str) -> tuple[float, str]:
+    """Two tokens' similarity (pure: cached, as the review queue meets the same pairs of given
+    names and surnames again and again)."""
     if a == b:
         return 1.0, ""
     if len(a) == 1 or len(b) == 1:
