@@ -19,7 +19,7 @@ from tracker.domain.dates import parse_date
 from tracker.errors import BadInput, CheckFailed
 
 if TYPE_CHECKING:
-    from tracker.services.demands import StatusReport
+    from tracker.services.demand_status import StatusReport
 
 demand_app = typer.Typer(help="Demands and whether they were met.", no_args_is_help=True)
 
@@ -197,7 +197,7 @@ def demand_candidate_remove(slug: str, key: str, person: str, source: str = SOUR
 
 def _status_reports(slug: str | None, as_of: str | None) -> list[StatusReport]:
     """The named letter's demand status, or every letter's when none is named."""
-    from tracker.services.demands import demand_status
+    from tracker.services.demand_status import demand_status
     from tracker.services.letters import letters_named
 
     day = parse_date(as_of, what="--as-of date") if as_of else None

@@ -194,7 +194,7 @@ def _share(value: Any) -> str:
 def print_summary() -> None:
     """The quickstart's summary: the tally and the demands of every letter."""
     from tracker.reports import output, summaries
-    from tracker.services.demands import demand_status
+    from tracker.services.demand_status import demand_status
     from tracker.services.letters import list_letters
 
     with unit_of_work(readonly=True) as uow:

@@ -6,6 +6,7 @@ through `config.attributes`, so migrations run on exactly the engine the CLI bui
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,14 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+@functools.cache
+def _known() -> frozenset[str]:
+    """The revisions this tracker ships (read from the scripts once per process)."""
+    return frozenset(info.revision for info in history())
+
+
 def _known_revision(revision: str, *, ends: tuple[str, ...]) -> None:
-    known = [info.revision for info in history()]
+    known = _known()
     if revision not in known and revision not in ends:
         listed = ", ".join([*ends, *sorted(known)])
         raise BadInput(f"unknown schema revision '{revision}'; use one of {listed}")
@@ -41,7 +48,7 @@ def _known_revision(revision: str, *, ends: tuple[str, ...]) -> None:
 
 def _not_newer(engine: Engine) -> None:
     current = current_revision(engine)
-    if current is not None and current not in {info.revision for info in history()}:
+    if current is not None and current not in _known():
         raise BadInput(
             f"the database was made by a newer tracker (schema revision {current}; this "
             f"tracker knows revisions up to {SCHEMA_HEAD}); upgrade the tracker to use it"

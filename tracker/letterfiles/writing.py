@@ -162,8 +162,8 @@ def export_letter(*, uow: UnitOfWork, slug: str, private: bool = False) -> Expor
         )
     ]
     groups, signers, withheld = _signatories(uow, letter.id, sources, private)
-    roles = _roles_of(uow, signers | people_ids)
-    aliases = _aliases_of(uow, signers | people_ids)
+    roles: dict[int, list[Role]] = _by_person(uow, Role, signers | people_ids)
+    aliases: dict[int, list[Alias]] = _by_person(uow, Alias, signers | people_ids)
     people_ids |= {p for p in signers if p in roles or p in aliases}
     for person_roles in roles.values():
         org_ids.update(role.organization_id for role in person_roles)
@@ -247,27 +247,16 @@ def _organization(uow: UnitOfWork, organization_id: int, sources: _Sources) -> d
     )
 
 
-def _roles_of(uow: UnitOfWork, people_ids: set[int]) -> dict[int, list[Role]]:
-    found: dict[int, list[Role]] = defaultdict(list)
+def _by_person(uow: UnitOfWork, model: Any, people_ids: set[int]) -> dict[int, list[Any]]:
+    """Rows of `model` (roles, aliases) for these people, in the order they were recorded."""
+    found: dict[int, list[Any]] = defaultdict(list)
     ids = sorted(people_ids)
     for start in range(0, len(ids), 5_000):
         chunk = ids[start : start + 5_000]
-        for role in uow.session.scalars(
-            select(Role).where(Role.person_id.in_(chunk)).order_by(Role.id)
+        for row in uow.session.scalars(
+            select(model).where(model.person_id.in_(chunk)).order_by(model.id)
         ):
-            found[role.person_id].append(role)
-    return found
-
-
-def _aliases_of(uow: UnitOfWork, people_ids: set[int]) -> dict[int, list[Alias]]:
-    found: dict[int, list[Alias]] = defaultdict(list)
-    ids = sorted(people_ids)
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
-        for alias in uow.session.scalars(
-            select(Alias).where(Alias.person_id.in_(chunk)).order_by(Alias.id)
-        ):
-            found[alias.person_id].append(alias)
+            found[row.person_id].append(row)
     return found
 
 

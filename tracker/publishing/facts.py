@@ -61,7 +61,7 @@ def _records(report: Report) -> list[dict[str, Any]]:
 def letter_facts(
     *, uow: UnitOfWork, letter: Letter, tally: Report, counts: Report, as_of: dt.date
 ) -> LetterFacts:
-    from tracker.services.demands import demand_status
+    from tracker.services.demand_status import demand_status
 
     status = demand_status(uow=uow, slug=letter.slug, as_of=as_of)
     sources = _sources(uow, letter)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.errors import BadInput
+from tracker.reports.output import umask
 
 MARKER = ".signatory-tracker-site"
 
@@ -44,7 +45,7 @@ def staged(folder: Path) -> Iterator[Path]:
     try:
         yield temp
         (temp / MARKER).write_text("written by `tracker publish`\n", encoding="utf-8")
-        os.chmod(temp, 0o777 & ~_umask())
+        os.chmod(temp, 0o777 & ~umask())
         old = None
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=parent))
@@ -58,9 +59,3 @@ def staged(folder: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

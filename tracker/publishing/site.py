@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import String, cast, func, select
 
 from tracker.db.models import Letter, Signature, Source
 from tracker.db.uow import UnitOfWork
@@ -117,10 +117,7 @@ def _public_rows(uow: UnitOfWork, letter: Letter) -> Iterator[Sequence[Any]]:
     cursor: a withheld entry keeps its place, status and source, and loses its name, title,
     affiliation and link. E-mails are not read, and a link that is an e-mail address is left
     out (the rule of the reports, `listings.not_email`)."""
-    from tracker.reports.listings import in_listing_order, not_email, stream_rows
-
-    def public(column: Any) -> Any:
-        return case((Signature.withheld, literal(None)), else_=column)
+    from tracker.reports.listings import in_listing_order, not_email, public, stream_rows
 
     query = (
         select(

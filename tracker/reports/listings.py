@@ -182,6 +182,12 @@ def not_email(column: Any, raw: Any) -> ColumnElement[Any]:
     return case((func.lower(func.trim(raw)).like("mailto:%"), literal(None)), else_=column)
 
 
+def public(column: Any) -> ColumnElement[Any]:
+    """A column that could name a signer who asked not to be named: empty for a withheld
+    entry (the reports and the published site alike)."""
+    return case((Signature.withheld, literal(None)), else_=column)
+
+
 def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
     until = end_of_day(check_as_of(letter, as_of))
     # Aggregated from rows in the order they were recorded, so both databases list them alike
@@ -192,10 +198,6 @@ def signatories(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None
         .group_by(ordered.c.person_id)
         .subquery()
     )
-
-    def public(column: Any) -> ColumnElement[Any]:
-        """A column that could name a signer who asked not to be named."""
-        return case((Signature.withheld, literal(None)), else_=column)
 
     def query(text: TextColumn) -> list[Any]:
         rows = (

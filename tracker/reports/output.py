@@ -33,11 +33,16 @@ _TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMU
 
 
 @functools.cache
+def umask() -> int:
+    """The user's umask (a temporary file or folder is made 0600/0700 whatever it says)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _file_mode() -> int:
-    """The mode a new file gets from the user's umask (a temporary file is made 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    """The mode a new file gets from the user's umask."""
+    return 0o666 & ~umask()
 
 
 _SPECIAL = ("/dev/", "/proc/", "/sys/")  # device and kernel files, whatever they point at

@@ -297,7 +297,7 @@ DEMAND_FIELDS: list[Field] = [
 
 
 def demands(*, uow: UnitOfWork, letter: Letter, as_of: dt.date | None = None) -> Report:
-    from tracker.services.demands import demand_status
+    from tracker.services.demand_status import demand_status
 
     day = check_as_of(letter, as_of)
     report = demand_status(uow=uow, slug=letter.slug, as_of=day)
