@@ -32,14 +32,15 @@ if TYPE_CHECKING:
 _TRIGGER_PATTERN = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_TRIGGERS) + "]"
 
 
-@functools.cache
 def umask() -> int:
-    """The user's umask (a temporary file or folder is made 0600/0700 whatever it says)."""
+    """The user's umask, read when asked (two system calls; a temporary file or folder is made
+    0600/0700 whatever it says)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
+@functools.cache
 def _file_mode() -> int:
     """The mode a new file gets from the user's umask."""
     return 0o666 & ~umask()
