@@ -26,9 +26,13 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracker.domain.identifiers import Identifier
 from tracker.domain.matching import NAME_MATCH, NAME_RELATED, Likeness, is_mononym, likeness
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The review queue shows pairs at or above this score by default: likelier one person than two.
 REVIEW_SCORE = 50.0
@@ -57,6 +61,7 @@ _MONONYM_WEIGHTS = (
     (0.99, 1.5),
     (1.0, 2.5),
 )
+IDENTIFIER_KINDS = ("link", "email", "handle")
 _SHARED_PERSONAL = 6.0
 _SHARED_SITE = 2.0
 _CONFLICT_SAME_HOST = -5.0  # two accounts on one site, two e-mail addresses, two handles
@@ -168,7 +173,7 @@ def compare(a: Signer, b: Signer, *, stats: NameStats | None = None) -> Comparis
         what = identifier.kind if identifier.personal else "site"
         evidence_for.append(f"same {what} {identifier.key}")
     conflicting = []
-    for kind in ("link", "email", "handle"):
+    for kind in IDENTIFIER_KINDS:
         mine = {i for i in a.identifiers if i.kind == kind}
         theirs = {i for i in b.identifiers if i.kind == kind}
         if mine and theirs and not mine & theirs:
@@ -187,6 +192,61 @@ def compare(a: Signer, b: Signer, *, stats: NameStats | None = None) -> Comparis
         evidence_for.append("same letter")
     score = round(100.0 / (1.0 + math.exp(-weight)), 1)
     return Comparison(score, name, tuple(evidence_for), tuple(against), shared, tuple(conflicting))
+
+
+def score_ceilings(
+    similarity: np.ndarray,
+    mononym: np.ndarray,
+    chance: np.ndarray,
+    affiliated: np.ndarray,
+    kinds: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """The most `compare` can score each of many pairs that share no identifier and whose
+    names' keys differ (and are no one's alias), from what is cheap to know of them all: the
+    names' similarity (`similarities`), whether either name is a mononym, the namesakes
+    expected by chance (`NameStats`), whether both have an affiliation (`affiliated`: whether
+    they share one, or could), and which kinds of identifier each has (`kinds`: two arrays of
+    pairs x IDENTIFIER_KINDS, true where that side has one). Nothing else `compare` weighs can
+    raise the score, so a pair whose ceiling is below the review queue's threshold need not be
+    weighed.
+
+    The names' score is rounded as `likeness` rounds it, so the similarity is widened by a
+    little either way; and two links are taken for links to different sites (the lesser weight
+    against)."""
+    import numpy as np
+
+    widened_up, widened_down = similarity + _ROUNDING, similarity - _ROUNDING
+    weight: np.ndarray = np.where(
+        mononym,
+        _interpolated(_MONONYM_WEIGHTS, widened_up),
+        _interpolated(_NAME_WEIGHTS, widened_up),
+    )
+    weight += _PRIOR + np.where(affiliated, _SHARED_AFFILIATION, 0.0)
+    # The term-frequency adjustment is taken off only where the names surely agree.
+    weight -= np.where(widened_down >= NAME_MATCH, np.log1p(chance / COMMON_NAME), 0.0)
+    # With nothing shared, every kind of identifier both have is a conflict.
+    first, second = kinds
+    both = first & second
+    against = np.array(
+        [_CONFLICT_OTHER if kind == "link" else _CONFLICT_SAME_HOST for kind in IDENTIFIER_KINDS]
+    )
+    weight += both @ against
+    apart = ~both.any(axis=1) & first.any(axis=1) & second.any(axis=1)
+    weight += np.where(apart, _ACCOUNTS_APART, 0.0)
+    ceiling: np.ndarray = 100.0 / (1.0 + np.exp(-weight)) + _ROUNDING_SCORE
+    return ceiling
+
+
+def _interpolated(points: tuple[tuple[float, float], ...], x: np.ndarray) -> np.ndarray:
+    """`_interpolate` of many values."""
+    import numpy as np
+
+    found: np.ndarray = np.interp(x, [p[0] for p in points], [p[1] for p in points])
+    return found
+
+
+_ROUNDING = 0.001  # `likeness` rounds a score of 0-100 to one decimal
+_ROUNDING_SCORE = 0.05  # and `compare` its own
 
 
 def _account_hosts(links: set[Identifier]) -> set[str]:

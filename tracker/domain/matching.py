@@ -28,6 +28,7 @@ _NICKNAME = 0.92
 _INITIAL = 0.85
 _EXTRA_TOKEN = 0.04
 _EXTRA_TOKEN_MONONYM = 0.08
+SPELLING_LEEWAY = 0.15
 _SPACING = 0.03  # a name split or joined differently is a little less alike
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -90,20 +91,35 @@ def _distances() -> tuple[Any, Any]:
     return OSA, JaroWinkler
 
 
-@lru_cache(maxsize=65_536)
-def _token_similarity(a: str, b: str) -> tuple[float, str]:
-    """Two tokens' similarity (pure: cached, as the review queue meets the same pairs of given
-    names and surnames again and again)."""
+def exact_token_case(a: str, b: str) -> tuple[float, str] | None:
+    """Two tokens' similarity where a rule decides it: the same token, an initial, a nickname;
+    None where their spelling does (`spelling_similarity`)."""
     if a == b:
         return 1.0, ""
     if len(a) == 1 or len(b) == 1:
         return (_INITIAL, "initials") if a[0] == b[0] else (0.0, "")
     if a.isalpha() and b.isalpha() and nicknames_of_one_name(a, b):
         return _NICKNAME, "nickname"
+    return None
+
+
+def spelling_similarity(winkler: float, edits: float) -> float:
+    """Two spellings' similarity from their Jaro-Winkler similarity and their OSA similarity
+    (edits over the longer length, a transposition one edit): Jaro-Winkler, which favours a
+    shared beginning, held within 0.15 of the edits."""
+    return max(min(winkler, edits + SPELLING_LEEWAY), edits)
+
+
+@lru_cache(maxsize=65_536)
+def _token_similarity(a: str, b: str) -> tuple[float, str]:
+    """Two tokens' similarity (pure: cached, as the review queue meets the same pairs of given
+    names and surnames again and again)."""
+    found = exact_token_case(a, b)
+    if found is not None:
+        return found
     osa, jaro_winkler = _distances()
     winkler = jaro_winkler.normalized_similarity(a, b)
-    edits = 1 - osa.distance(a, b) / max(len(a), len(b))  # a transposition is one edit
-    return max(min(winkler, edits + 0.15), edits), "similar spelling"
+    return spelling_similarity(winkler, osa.normalized_similarity(a, b)), "similar spelling"
 
 
 def _spacing(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -141,9 +157,13 @@ def similarity(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
         if reason:
             reasons.append(reason)
     extra = len(long) - len(short)
-    penalty = extra * (_EXTRA_TOKEN if len(short) > 1 else _EXTRA_TOKEN_MONONYM)
     reason = _strongest(reasons) or ("middle names" if extra else "similar spelling")
-    return max(0.0, total / weight - penalty), reason
+    return max(0.0, total / weight - extra_tokens_penalty(len(short), len(long))), reason
+
+
+def extra_tokens_penalty(short: int, long: int) -> float:
+    """What the tokens the longer name has on top take off (a middle name)."""
+    return (long - short) * (_EXTRA_TOKEN if short > 1 else _EXTRA_TOKEN_MONONYM)
 
 
 def _strongest(reasons: list[str]) -> str:
@@ -163,11 +183,11 @@ def _east_asian(char: str) -> bool:
     )
 
 
-def is_mononym(name: str) -> bool:
+def is_mononym(name: str, words: tuple[str, ...] | None = None) -> bool:
     """A one-word name ("Alexander"), which cannot tell its bearer from others. A Chinese,
     Japanese or Korean name of two characters or more is written without a space but is a
-    full name (family name and given name: 山田太郎, 王伟)."""
-    if len(tokens(name)) >= 2:
+    full name (family name and given name: 山田太郎, 王伟). (`words`: its tokens, if known.)"""
+    if len(tokens(name) if words is None else words) >= 2:
         return False
     return sum(1 for char in name if _east_asian(char)) < 2
 

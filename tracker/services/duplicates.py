@@ -1,34 +1,46 @@
 """The review queue: pairs of people who are probably one person, best first, each with a score
 and the evidence for and against, for a person to decide (`person merge`, `person not-same`).
 
-Candidate pairs come from what costs one pass each: people who share an identifier key (a link,
-e-mail or handle of their signatures), the same name key, the same key with "l"/"I" read alike,
-the same tokens in another order; and, inside the blocks the near-miss search uses (same last
-token; same first token and last initial, in Latin letters whatever the script), the pairs
-rapidfuzz's vectorised similarity finds close. Only those are weighed by
-`domain.identity.compare`, so the work grows with the blocks, not with the square of the people.
-Pairs a person has judged (`not-same`) and people merged away are left out.
+Candidate pairs come from blocking (`services.blocking`) and from the identifiers people's
+signatures share (a link, e-mail or handle). Most candidates are two people whose names are a
+little alike; the names of all of them are weighed at once, as arrays, with what else is cheap
+to know of everyone (`identity.score_ceilings`), and only the pairs that can still reach the
+threshold have their evidence read and are weighed by `domain.identity.compare`. Pairs a person
+has judged (`not-same`) and people merged away are left out.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, text
 
 from tracker.db.models import IdentityDecision, Person, Signature
 from tracker.db.uow import UnitOfWork
-from tracker.domain.identity import REVIEW_SCORE, Comparison, NameStats, Signer, compare
-from tracker.domain.matching import canonical_names, fold_l_i, tokens
-from tracker.services.evidence import expected_from_counts, first_token, signers
+from tracker.domain.identity import (
+    IDENTIFIER_KINDS,
+    REVIEW_SCORE,
+    Comparison,
+    NameStats,
+    compare,
+    score_ceilings,
+)
+from tracker.domain.matching import fold_l_i, is_mononym, tokens
+from tracker.domain.similarities import TokenTable
+from tracker.runtime import gc_paused
+from tracker.services.blocking import Named, candidate_pairs
+from tracker.services.evidence import (
+    AFFILIATIONS_OF_EVERYONE,
+    expected_from_counts,
+    first_token,
+    signers,
+)
 from tracker.services.letters import get_letter
 
-MAX_BLOCK = 5_000
-PREFILTER = 80.0  # rapidfuzz token-sort ratio below which a blocked pair is not weighed
-MAX_EDITS = 2  # between the last tokens of a first-token block
-SHORT_TOKEN = 6
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,101 +69,6 @@ class DuplicatePair:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    id: int
-    name: str
-    key: str
-    last: str
-    first: str
-    words: tuple[str, ...] = ()  # the name's comparable tokens, computed once
-
-
-def _pairs_within(groups: Iterable[list[_Entry]]) -> Iterator[tuple[_Entry, _Entry]]:
-    for members in groups:
-        if 1 < len(members) <= MAX_BLOCK:
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    yield a, b
-
-
-def _close_in_block(
-    members: list[_Entry], *, by_last_token: bool = False
-) -> Iterator[tuple[_Entry, _Entry]]:
-    """Pairs within a block whose tokens are alike enough to weigh, computed in C. A block of
-    one first token (and last initial), or of one-word names, is there to catch a typo in the
-    last token ("Katherine Jonson", "Hannibol"): it keeps the pairs whose last tokens are a
-    couple of edits apart. A block of one last token keeps the pairs whose whole names are
-    alike (another first name's typo, a nickname, an initial)."""
-    if len(members) < 2 or len(members) > MAX_BLOCK:
-        return
-    import numpy as np
-    from rapidfuzz import fuzz, process
-    from rapidfuzz.distance import Levenshtein
-
-    if by_last_token:
-        lasts = [(m.words or (m.key,))[-1] for m in members]
-        edits = process.cdist(
-            lasts, lasts, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, dtype=np.int32
-        )
-        rows, columns = np.nonzero(np.triu(edits <= MAX_EDITS, k=1))
-        # Two edits in a short name are most of it: one edit below SHORT_TOKEN letters.
-        lengths = np.array([len(last) for last in lasts], dtype=np.int32)
-        allowed = np.where(np.minimum(lengths[rows], lengths[columns]) < SHORT_TOKEN, 1, MAX_EDITS)
-        keep = edits[rows, columns] <= allowed
-        for i, j in zip(rows[keep].tolist(), columns[keep].tolist(), strict=True):
-            yield members[i], members[j]
-        return
-    else:
-        names = [" ".join(m.words) for m in members]
-        similar = process.cdist(
-            names, names, scorer=fuzz.token_sort_ratio, score_cutoff=PREFILTER, dtype=np.uint8
-        )
-        close = similar >= PREFILTER
-    rows, columns = np.nonzero(np.triu(close, k=1))
-    for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
-        yield members[i], members[j]
-
-
-def _candidate_pairs(entries: list[_Entry]) -> Iterator[tuple[_Entry, _Entry]]:
-    by_key: dict[str, list[_Entry]] = defaultdict(list)
-    by_folded: dict[str, list[_Entry]] = defaultdict(list)
-    by_tokens: dict[str, list[_Entry]] = defaultdict(list)
-    by_last: dict[str, list[_Entry]] = defaultdict(list)
-    by_first: dict[str, list[_Entry]] = defaultdict(list)
-    by_nickname: dict[str, list[_Entry]] = defaultdict(list)
-    for entry in entries:
-        by_key[entry.key].append(entry)
-        by_folded[fold_l_i(entry.key)].append(entry)
-        words = entry.words
-        if len(words) > 1:
-            by_tokens[" ".join(sorted(words))].append(entry)
-        by_last[entry.last].append(entry)
-        by_first[entry.first].append(entry)
-        if len(words) > 1 and words[0].isalpha():
-            # "Bob Noyce" and "Robert Noyce": the given name's formal forms, with the surname.
-            for formal in canonical_names(words[0]):
-                by_nickname[f"{formal} {words[-1]}"].append(entry)
-    yield from _pairs_within(by_key.values())
-    yield from _pairs_within(by_folded.values())
-    yield from _pairs_within(by_tokens.values())
-    yield from _pairs_within(by_nickname.values())
-    for block in by_last.values():
-        yield from _close_in_block(block)
-    for block in by_first.values():
-        yield from _close_in_block(block, by_last_token=True)
-    # An initial beside a full name ("M. Hamilton", "Margaret Hamilton") shares the last token.
-    for block in by_last.values():
-        if len(block) > MAX_BLOCK:
-            continue
-        initials = [m for m in block if len(m.words) > 1 and len(m.words[0]) == 1]
-        for short in initials:
-            letter = short.words[0]
-            for other in block:
-                if other is not short and other.words and other.words[0].startswith(letter):
-                    yield short, other
-
-
 _SHARED_IDENTIFIERS = """
 SELECT DISTINCT a.person_id, b.person_id FROM signatures a
 JOIN signatures b ON b.{key} = a.{key} AND b.person_id > a.person_id
@@ -178,61 +95,202 @@ def _judged_apart(uow: UnitOfWork) -> set[tuple[int, int]]:
     return {(min(a, b), max(a, b)) for a, b in rows}
 
 
+def _people_with(connection: Connection, table: str) -> set[int]:
+    return set(connection.execute(text(f"SELECT DISTINCT person_id FROM {table}")).scalars())
+
+
+class _People:
+    """The people known (not merged away), in the order of their ids, and what the queue
+    knows of each by position."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        import numpy as np
+
+        rows = uow.session.execute(
+            select(Person.id, Person.name, Person.name_key, Person.last_key, Person.first_key)
+            .where(Person.merged_into_id.is_(None))
+            .order_by(Person.id)
+        )
+        self.named = [Named(*row, words=tokens(row[1])) for row in rows]
+        self.ids = np.fromiter((p.id for p in self.named), dtype=np.int64, count=len(self.named))
+        self.position = {p.id: k for k, p in enumerate(self.named)}
+        firsts = Counter(first_token(p.first) for p in self.named)
+        lasts = Counter(p.last for p in self.named)
+        count = len(self.named)
+        # Each person's namesakes expected by chance (the weight of agreeing on their name).
+        self.chance = np.fromiter(
+            (expected_from_counts(p.words, firsts, lasts, count, holders=2) for p in self.named),
+            dtype=np.float64,
+            count=count,
+        )
+
+    def codes(self, pairs: set[tuple[int, int]]) -> np.ndarray:
+        """Pairs of ids (of people known) as numbers, one per pair (`_code`)."""
+        import numpy as np
+
+        position = self.position
+        found = [
+            position[low] * len(self.named) + position[high]
+            for low, high in pairs
+            if low in position and high in position
+        ]
+        return np.asarray(found, dtype=np.int64)
+
+    def mask(self, ids: set[int]) -> np.ndarray:
+        import numpy as np
+
+        found = np.zeros(len(self.named), dtype=np.bool_)
+        found[[self.position[i] for i in ids if i in self.position]] = True
+        return found
+
+
 def find_duplicates(
     *, uow: UnitOfWork, slug: str | None = None, min_score: float = REVIEW_SCORE
 ) -> list[DuplicatePair]:
-    session = uow.session
-    connection = session.connection()
-    entries = [
-        _Entry(*row, words=tokens(row[1]))
-        for row in session.execute(
-            select(
-                Person.id, Person.name, Person.name_key, Person.last_key, Person.first_key
-            ).where(Person.merged_into_id.is_(None))
-        )
-    ]
-    by_id = {entry.id: entry for entry in entries}
-    in_letter: set[int] | None = None
-    if slug is not None:
-        letter = get_letter(uow=uow, slug=slug)
-        in_letter = set(
-            session.scalars(
-                select(Signature.person_id).where(
-                    Signature.letter_id == letter.id, Signature.status != "retracted"
+    import numpy as np
+
+    with gc_paused():  # a few hundred thousand small objects, none of them in a cycle
+        connection = uow.session.connection()
+        people = _People(uow)
+        count = len(people.named)
+        if count < 2:
+            return []
+        blocked = candidate_pairs(people.named)
+        codes = blocked[:, 0] * count + blocked[:, 1]
+        sharing = people.codes(_sharing_identifiers(connection))
+        codes = np.union1d(codes, sharing)
+        codes = codes[~np.isin(codes, people.codes(_judged_apart(uow)))]
+        lows, highs = codes // count, codes % count
+        if slug is not None:
+            letter = get_letter(uow=uow, slug=slug)
+            signed = people.mask(
+                set(
+                    uow.session.scalars(
+                        select(Signature.person_id).where(
+                            Signature.letter_id == letter.id, Signature.status != "retracted"
+                        )
+                    )
                 )
             )
+            keep = signed[lows] | signed[highs]
+            lows, highs, codes = lows[keep], highs[keep], codes[keep]
+        aliased = people.mask(_people_with(connection, "aliases"))
+        keys = np.array([p.key for p in people.named], dtype=object)
+        folded = np.array([fold_l_i(p.key) for p in people.named], dtype=object)
+        # Weighed whatever their names: a shared identifier, an alias, keys alike.
+        always = (
+            np.isin(codes, sharing)
+            | aliased[lows]
+            | aliased[highs]
+            | (keys[lows] == keys[highs])
+            | (folded[lows] == folded[highs])
         )
-    apart = _judged_apart(uow)
-    pairs: set[tuple[int, int]] = set()
-    for a, b in _candidate_pairs(entries):
-        if a.id != b.id:
-            pairs.add((min(a.id, b.id), max(a.id, b.id)))
-    pairs.update(p for p in _sharing_identifiers(connection) if p[0] in by_id and p[1] in by_id)
-    pairs -= apart
-    if in_letter is not None:
-        pairs = {p for p in pairs if p[0] in in_letter or p[1] in in_letter}
-    people = signers(connection, {pid for pair in pairs for pid in pair})
-    firsts = Counter(first_token(e.first) for e in entries)
-    lasts = Counter(e.last for e in entries)
-    expected: dict[int, float] = {}  # each person's namesakes expected by chance, once
+        worth = always.copy()
+        worth[~always] = _within_reach(people, lows[~always], highs[~always], connection, min_score)
+        found = _weigh(people, lows[worth].tolist(), highs[worth].tolist(), connection, min_score)
+    return sorted(found, key=lambda p: (-p.score, p.first, p.second, p.first_id, p.second_id))
 
-    def namesakes(pid: int, one: Signer) -> float:
-        if pid not in expected:
-            words = tokens(one.name)
-            expected[pid] = expected_from_counts(words, firsts, lasts, len(entries), holders=2)
-        return expected[pid]
 
+def _weigh(
+    people: _People, lows: list[int], highs: list[int], connection: Connection, min_score: float
+) -> list[DuplicatePair]:
+    """The pairs that reach `min_score`, weighed one by one with all their evidence."""
+    ids = people.ids
+    evidence = signers(connection, {int(ids[k]) for k in (*lows, *highs)})
     found = []
-    for low, high in pairs:
-        first, second = people.get(low), people.get(high)
+    for low, high in zip(lows, highs, strict=True):
+        first, second = evidence.get(int(ids[low])), evidence.get(int(ids[high]))
         if first is None or second is None:
             continue
-        chance = (namesakes(low, first) + namesakes(high, second)) / 2
+        chance = float(people.chance[low] + people.chance[high]) / 2
         comparison = compare(first, second, stats=NameStats(2, chance))
         if comparison.score >= min_score:
             same_letter = bool(first.letters & second.letters)
-            found.append(_pair(low, first.name, high, second.name, comparison, same_letter))
-    return sorted(found, key=lambda p: (-p.score, p.first, p.second, p.first_id))
+            found.append(
+                _pair(
+                    int(ids[low]),
+                    first.name,
+                    int(ids[high]),
+                    second.name,
+                    comparison,
+                    same_letter,
+                )
+            )
+    return found
+
+
+def _within_reach(
+    people: _People,
+    lows: np.ndarray,
+    highs: np.ndarray,
+    connection: Connection,
+    min_score: float,
+) -> np.ndarray:
+    """Which pairs, their names weighed together as arrays, are still within reach of
+    `min_score` (`identity.score_ceilings`): most candidate pairs are two people with names a
+    little alike, and are left out here without reading their evidence."""
+    import numpy as np
+
+    if not len(lows):
+        return np.zeros(0, dtype=np.bool_)
+    named = people.named
+    table = TokenTable([p.words for p in named])
+    mononym = np.fromiter(
+        (is_mononym(p.name, p.words) for p in named), dtype=np.bool_, count=len(named)
+    )
+    chance = (people.chance[lows] + people.chance[highs]) / 2
+    similarity = table.similarities(lows, highs)
+    either_mononym = mononym[lows] | mononym[highs]
+    kinds = _identifier_kinds(connection, people.position)
+    pair_kinds = (kinds[lows], kinds[highs])
+    alone = np.zeros(len(lows), dtype=np.bool_)
+    within = score_ceilings(similarity, either_mononym, chance, alone, pair_kinds) >= min_score
+    # The rest, if a shared affiliation would bring them within reach and they have one.
+    reach = score_ceilings(similarity, either_mononym, chance, ~alone, pair_kinds)
+    maybe = np.flatnonzero(~within & (reach >= min_score))
+    if len(maybe):
+        organizations = _organizations(connection)
+        ids = people.ids
+        for k in maybe.tolist():
+            mine = organizations.get(int(ids[lows[k]]), _NONE)
+            if mine and mine & organizations.get(int(ids[highs[k]]), _NONE):
+                within[k] = True
+    return within
+
+
+_NONE: frozenset[str] = frozenset()
+
+_KINDS = (
+    "SELECT person_id, "
+    + ", ".join(f"{kind}_key IS NOT NULL" for kind in IDENTIFIER_KINDS)
+    + " FROM signatures WHERE "
+    + " OR ".join(f"{kind}_key IS NOT NULL" for kind in IDENTIFIER_KINDS)
+)
+
+
+def _identifier_kinds(connection: Connection, position: dict[int, int]) -> np.ndarray:
+    """Which kinds of identifier (`IDENTIFIER_KINDS`) each person's signatures have: a row per
+    person, in `position` order."""
+    import numpy as np
+
+    found = np.zeros((len(position), len(IDENTIFIER_KINDS)), dtype=np.bool_)
+    rows = [
+        (row, has)
+        for pid, *has in connection.execute(text(_KINDS))
+        if (row := position.get(pid)) is not None
+    ]
+    if rows:
+        where = np.fromiter((row for row, _ in rows), dtype=np.int64, count=len(rows))
+        np.logical_or.at(found, where, np.array([has for _, has in rows], dtype=np.bool_))
+    return found
+
+
+def _organizations(connection: Connection) -> dict[int, set[str]]:
+    """Each person's organizations (their keys), as `evidence.signers` reads them."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for pid, key in connection.execute(text(AFFILIATIONS_OF_EVERYONE)):
+        found[pid].add(key)
+    return found
 
 
 def _pair(

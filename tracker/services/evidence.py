@@ -20,20 +20,23 @@ from tracker.domain.matching import tokens
 
 CHUNK = 5_000  # ids a statement asks about at once
 
-_PEOPLE = text(
-    "SELECT id, name, name_key FROM people WHERE id IN :ids AND merged_into_id IS NULL"
-).bindparams(bindparam("ids", expanding=True))
-_SIGNATURES = text(
+# The ids go into the statement as literal numbers (ints, from the database): expanding a bound
+# list of 5,000 values costs SQLAlchemy more than the query itself.
+_PEOPLE = "SELECT id, name, name_key FROM people WHERE id IN ({ids}) AND merged_into_id IS NULL"
+_SIGNATURES = (
     "SELECT person_id, letter_id, link_key, email_key, handle_key FROM signatures "
-    "WHERE person_id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
-_ALIASES = text("SELECT person_id, alias_key FROM aliases WHERE person_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
+    "WHERE person_id IN ({ids})"
 )
-_AFFILIATIONS = text(
+_ALIASES = "SELECT person_id, alias_key FROM aliases WHERE person_id IN ({ids})"
+AFFILIATIONS_OF_EVERYONE = (
     "SELECT DISTINCT r.person_id, o.name_key FROM roles r "
-    "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+    "JOIN organizations o ON o.id = r.organization_id"
+)
+_AFFILIATIONS = AFFILIATIONS_OF_EVERYONE + " WHERE r.person_id IN ({ids})"
+
+
+def _of(sql: str, ids: list[int]) -> Any:
+    return text(sql.format(ids=",".join(str(int(i)) for i in ids)))
 
 
 def first_token(first_key: str) -> str | None:
@@ -75,19 +78,19 @@ def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Sign
     found: dict[int, Signer] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        names = {pid: (name, key) for pid, name, key in connection.execute(_PEOPLE, {"ids": chunk})}
+        names = {pid: (name, key) for pid, name, key in connection.execute(_of(_PEOPLE, chunk))}
         keys: dict[int, set[Identifier]] = defaultdict(set)
         letters: dict[int, set[int]] = defaultdict(set)
-        for pid, letter_id, link, email, handle in connection.execute(_SIGNATURES, {"ids": chunk}):
+        for pid, letter_id, link, email, handle in connection.execute(_of(_SIGNATURES, chunk)):
             letters[pid].add(letter_id)
             for kind, key in (("link", link), ("email", email), ("handle", handle)):
                 if key:
                     keys[pid].add(identifier(kind, key))
         orgs: dict[int, set[str]] = defaultdict(set)
-        for pid, org_key in connection.execute(_AFFILIATIONS, {"ids": chunk}):
+        for pid, org_key in connection.execute(_of(_AFFILIATIONS, chunk)):
             orgs[pid].add(org_key)
         aliases: dict[int, set[str]] = defaultdict(set)
-        for pid, alias_key in connection.execute(_ALIASES, {"ids": chunk}):
+        for pid, alias_key in connection.execute(_of(_ALIASES, chunk)):
             aliases[pid].add(alias_key)
         for pid, (name, key) in names.items():
             found[pid] = Signer(
