@@ -24,8 +24,8 @@ from typing import Any
 NAME_MATCH = 0.92
 # Below this, two names have nothing in common worth a person's look.
 NAME_RELATED = 0.70
-_NICKNAME = 0.92
-_INITIAL = 0.85
+NICKNAME = 0.92
+INITIAL = 0.85
 _EXTRA_TOKEN = 0.04
 _EXTRA_TOKEN_MONONYM = 0.08
 SPELLING_LEEWAY = 0.15
@@ -39,21 +39,16 @@ class Likeness:
     reason: str
 
 
-@lru_cache(maxsize=4_096)  # the words are cached (`_word_tokens`); names rarely repeat
+# A name is tokenised again when it is compared: the review queue meets each person in a pair
+# or two, the import each known person it weighs. (About 100 bytes a name, shared with the
+# caller's own copy of its tokens.)
+@lru_cache(maxsize=131_072)
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
     if name.isascii():  # NFKC changes no ASCII character, and case folding is lower-casing
         return tuple(token for token in _SPLIT.split(name.lower()) if token)
-    found: tuple[str, ...] = ()
-    for word in name.split():
-        found += _word_tokens(word)
-    return found
-
-
-@lru_cache(maxsize=32_768)
-def _word_tokens(word: str) -> tuple[str, ...]:
-    """A word's tokens (transliterated a character at a time: words repeat across a list)."""
-    text = unicodedata.normalize("NFKC", word).casefold()
+    # NFKC, case folding and anyascii all work a character at a time, so a name is read whole.
+    text = unicodedata.normalize("NFKC", name).casefold()
     if not text.isascii():
         from anyascii import anyascii
 
@@ -74,6 +69,13 @@ def canonical_names(token: str) -> frozenset[str]:
     namer = _nicknamer()
     found: set[str] = namer.canonicals_of(token)  # type: ignore[attr-defined]
     return frozenset(found | {token})
+
+
+def has_nicknames(token: str) -> bool:
+    """Whether a token is a nickname or a formal name of the nickname table (else it is a
+    nickname of nothing: `nicknames_of_one_name` with any other token is false)."""
+    namer = _nicknamer()
+    return bool(namer.canonicals_of(token) or namer.nicknames_of(token))  # type: ignore[attr-defined]
 
 
 def nicknames_of_one_name(a: str, b: str) -> bool:
@@ -97,9 +99,9 @@ def exact_token_case(a: str, b: str) -> tuple[float, str] | None:
     if a == b:
         return 1.0, ""
     if len(a) == 1 or len(b) == 1:
-        return (_INITIAL, "initials") if a[0] == b[0] else (0.0, "")
+        return (INITIAL, "initials") if a[0] == b[0] else (0.0, "")
     if a.isalpha() and b.isalpha() and nicknames_of_one_name(a, b):
-        return _NICKNAME, "nickname"
+        return NICKNAME, "nickname"
     return None
 
 

@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tracker.domain.matching import SPELLING_LEEWAY, exact_token_case, extra_tokens_penalty
+from tracker.domain.matching import (
+    INITIAL,
+    NICKNAME,
+    SPELLING_LEEWAY,
+    extra_tokens_penalty,
+    has_nicknames,
+    nicknames_of_one_name,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,14 +69,17 @@ class TokenTable:
         swap = size_left > size_right
         short = np.where(swap, right, left)
         long = np.where(swap, left, right)
-        shapes = np.stack([self.counts[short], self.counts[long]], axis=1)
-        for shape in np.unique(shapes, axis=0):
-            if shape[0] == 0:
+        shorter, longer = self.counts[short], self.counts[long]
+        widest = int(longer.max(initial=0)) + 1
+        shapes = shorter * widest + longer  # one number per shape
+        order = np.argsort(shapes, kind="stable")
+        bounds = np.flatnonzero(np.diff(shapes[order])) + 1
+        for members in np.split(order, bounds):
+            if not len(members) or shorter[members[0]] == 0:
                 continue  # an empty name is like nothing
-            members = np.flatnonzero((shapes == shape).all(axis=1))
             found[members] = self._shape(
-                self._tokens(short[members], int(shape[0])),
-                self._tokens(long[members], int(shape[1])),
+                self._tokens(short[members], int(shorter[members[0]])),
+                self._tokens(long[members], int(longer[members[0]])),
             )
         return found
 
@@ -106,14 +116,17 @@ class TokenTable:
 
 def token_similarities(tokens: Sequence[str], xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """`matching._token_similarity(tokens[xs[k]], tokens[ys[k]])[0]` for every k, each distinct
-    pair of tokens scored once."""
+    pair of tokens scored once: the cases `matching.exact_token_case` decides as arrays (the
+    same token, an initial), nicknames looked up only where a token is in the nickname table,
+    the rest by spelling."""
     import numpy as np
     from rapidfuzz import process
     from rapidfuzz.distance import OSA, JaroWinkler
 
     pairs, where = np.unique(xs * len(tokens) + ys, return_inverse=True)
-    firsts = [tokens[x] for x in (pairs // len(tokens)).tolist()]
-    seconds = [tokens[y] for y in (pairs % len(tokens)).tolist()]
+    lefts, rights = pairs // len(tokens), pairs % len(tokens)
+    firsts = [tokens[x] for x in lefts.tolist()]
+    seconds = [tokens[y] for y in rights.tolist()]
     winkler = process.cpdist(
         firsts, seconds, scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float64
     )
@@ -122,9 +135,25 @@ def token_similarities(tokens: Sequence[str], xs: np.ndarray, ys: np.ndarray) ->
     )
     # matching.spelling_similarity, as arrays
     found = np.maximum(np.minimum(winkler, edits + SPELLING_LEEWAY), edits)
-    for k, (x, y) in enumerate(zip(firsts, seconds, strict=True)):
-        exact = exact_token_case(x, y)
-        if exact is not None:
-            found[k] = exact[0]
+    # matching.exact_token_case, as arrays
+    met = np.zeros(len(tokens), dtype=np.bool_)
+    met[lefts] = met[rights] = True
+    used = np.flatnonzero(met)
+    initial = np.zeros(len(tokens), dtype=np.int64)
+    length = np.zeros(len(tokens), dtype=np.int64)
+    nicknamed = np.zeros(len(tokens), dtype=np.bool_)
+    for k in used.tolist():
+        token = tokens[k]
+        initial[k], length[k] = ord(token[0]), len(token)
+        nicknamed[k] = token.isalpha() and has_nicknames(token)
+    same = lefts == rights
+    by_initial = ~same & ((length[lefts] == 1) | (length[rights] == 1))
+    found[by_initial] = np.where(initial[lefts] == initial[rights], INITIAL, 0.0)[by_initial]
+    maybe = np.flatnonzero(~same & ~by_initial & (nicknamed[lefts] | nicknamed[rights]))
+    for k in maybe.tolist():
+        first, second = firsts[k], seconds[k]
+        if first.isalpha() and second.isalpha() and nicknames_of_one_name(first, second):
+            found[k] = NICKNAME
+    found[same] = 1.0
     scores: np.ndarray = found[where.ravel()]
     return scores

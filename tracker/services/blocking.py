@@ -17,8 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracker.domain.matching import canonical_names, fold_l_i
 
@@ -33,9 +32,9 @@ _SMALL_BLOCK = 12  # a last-token block this small is compared a pair at a time
 _WHOLE_BLOCK = 256  # a first-token block this small is compared whole
 
 
-@dataclass(frozen=True, slots=True)
-class Named:
-    """A person as the blocking sees them: their name, its key, its blocking keys and tokens."""
+class Named(NamedTuple):
+    """A person as the blocking sees them: their name, its key, its blocking keys and tokens (a
+    tuple: a hundred thousand are made at once)."""
 
     id: int
     name: str
@@ -92,11 +91,10 @@ class _Blocks:
 def _repeated(positions: Sequence[int], keys: Sequence[Hashable]) -> list[list[int]]:
     """The positions that share a key, for each key more than one has (counted in C first:
     most keys are one person's)."""
-    counts = Counter(keys)
-    groups: dict[Hashable, list[int]] = {}
-    for k, key in zip(positions, keys, strict=True):
-        if counts[key] > 1:
-            groups.setdefault(key, []).append(k)
+    repeated = {key for key, count in Counter(keys).items() if count > 1}
+    groups: dict[Hashable, list[int]] = {key: [] for key in repeated}
+    for k, key in [(k, key) for k, key in zip(positions, keys, strict=True) if key in repeated]:
+        groups[key].append(k)
     return list(groups.values())
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, text
 
-from tracker.db.models import IdentityDecision, Person, Signature
+from tracker.db.models import IdentityDecision, Signature
 from tracker.db.uow import UnitOfWork
 from tracker.domain.identity import (
     IDENTIFIER_KINDS,
@@ -99,6 +99,12 @@ def _people_with(connection: Connection, table: str) -> set[int]:
     return set(connection.execute(text(f"SELECT DISTINCT person_id FROM {table}")).scalars())
 
 
+_NAMES = (
+    "SELECT id, name, name_key, last_key, first_key FROM people "
+    "WHERE merged_into_id IS NULL ORDER BY id"
+)
+
+
 class _People:
     """The people known (not merged away), in the order of their ids, and what the queue
     knows of each by position."""
@@ -106,12 +112,10 @@ class _People:
     def __init__(self, uow: UnitOfWork) -> None:
         import numpy as np
 
-        rows = uow.session.execute(
-            select(Person.id, Person.name, Person.name_key, Person.last_key, Person.first_key)
-            .where(Person.merged_into_id.is_(None))
-            .order_by(Person.id)
-        )
-        self.named = [Named(*row, words=tokens(row[1])) for row in rows]
+        rows = uow.session.connection().exec_driver_sql(_NAMES)
+        self.named = [
+            Named(pid, name, key, last, first, tokens(name)) for pid, name, key, last, first in rows
+        ]
         self.ids = np.fromiter((p.id for p in self.named), dtype=np.int64, count=len(self.named))
         self.position = {p.id: k for k, p in enumerate(self.named)}
         firsts = Counter(first_token(p.first) for p in self.named)
