@@ -580,3 +580,77 @@ def test_garbled_names_are_reported(letter: Tracker, tmp_path: Path) -> None:
     refused = _import(letter, path, "--encoding", "latin-1")
     assert refused.exit_code == 2
     assert "the names look garbled" in refused.stderr
+
+
+def _schema(t: Tracker) -> list[tuple[object, ...]]:
+    """The indexes and foreign keys of the database, as the database itself lists them."""
+    if t.url.startswith("sqlite"):
+        return t.rows(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            'UNION ALL SELECT \'fk\', m.name, f."table", f."from" || \'>\' || f."to" '
+            "FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
+            "ORDER BY 1, 2, 3, 4"
+        )
+    return t.rows(
+        "SELECT 'index', indexname, tablename, indexdef FROM pg_indexes "
+        "WHERE schemaname = current_schema() UNION ALL "
+        "SELECT 'fk', conname, conrelid::regclass::text, pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2, 3, 4"
+    )
+
+
+def test_a_large_load_builds_indexes_and_keys_again_as_they_were(
+    letter: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load at least as large as its tables goes in without their secondary indexes (and
+    foreign keys, on PostgreSQL) and builds them again in the same transaction: afterwards the
+    schema is exactly as it was, the keys are enforced, and a small load into the now larger
+    tables keeps the indexes."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tracker.db import bulk
+
+    monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 10)
+    before = _schema(letter)
+    rebuilt: list[str] = []
+    drop = bulk.DropConstraint
+
+    def counted(key, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rebuilt.append(str(key.name))
+        return drop(key, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "DropConstraint", counted)
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "name,organization\n" + "".join(f"Person {n:03d},Org {n % 7}\n" for n in range(60))
+    )
+    result = _import(letter, big)
+    assert result.exit_code == 0, result.stderr
+    assert _schema(letter) == before
+    if not letter.url.startswith("sqlite"):
+        assert "fk_signatures_person_id_people" in rebuilt  # the keys went and came back
+    assert letter.scalar("SELECT count(*) FROM signatures") == 60
+    assert letter.scalar("SELECT count(*) FROM roles") == 60
+    engine = letter.engine()
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            with pytest.raises(IntegrityError):
+                connection.exec_driver_sql(
+                    "INSERT INTO signatures (letter_id, person_id, as_written, status, "
+                    "source_id, created_at, entry) SELECT letter_id, 999999, 'x', 'reported', "
+                    "source_id, created_at, 999 FROM signatures LIMIT 1"
+                )
+    finally:
+        engine.dispose()
+    small = tmp_path / "small.csv"
+    small.write_text("name\n" + "".join(f"Other {n:03d}\n" for n in range(12)))
+    rebuilt.clear()
+    letter.ok("source", "add", "another", "--title", "Another list")
+    result = letter(
+        "signatory", "import", str(small), "--letter", "petition", "--source", "another"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert rebuilt == []  # 12 rows into tables of 60: the indexes stay
+    assert _schema(letter) == before
