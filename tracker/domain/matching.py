@@ -140,15 +140,19 @@ def similarity(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
     if sorted(a) == sorted(b):
         return 1.0, "token order"
     short, long = (a, b) if len(a) <= len(b) else (b, a)
+    # Best first; on a tie, in (i, j) order.
     pairs = sorted(
-        ((*_token_similarity(x, y), i, j) for i, x in enumerate(short) for j, y in enumerate(long)),
-        key=lambda pair: -pair[0],
+        (-score, i, j, reason)
+        for i, x in enumerate(short)
+        for j, y in enumerate(long)
+        for score, reason in (_token_similarity(x, y),)
     )
     used_short: set[int] = set()
     used_long: set[int] = set()
     total = weight = 0.0
     reasons: list[str] = []
-    for score, reason, i, j in pairs:
+    for negated, i, j, reason in pairs:
+        score = -negated
         if i in used_short or j in used_long:
             continue
         used_short.add(i)

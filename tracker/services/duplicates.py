@@ -199,26 +199,20 @@ def _weigh(
     people: _People, lows: list[int], highs: list[int], connection: Connection, min_score: float
 ) -> list[DuplicatePair]:
     """The pairs that reach `min_score`, weighed one by one with all their evidence."""
-    ids = people.ids
-    evidence = signers(connection, {int(ids[k]) for k in (*lows, *highs)})
+    ids = people.ids.tolist()
+    chances = people.chance.tolist()
+    evidence = signers(connection, {ids[k] for k in (*lows, *highs)})
     found = []
     for low, high in zip(lows, highs, strict=True):
-        first, second = evidence.get(int(ids[low])), evidence.get(int(ids[high]))
+        first, second = evidence.get(ids[low]), evidence.get(ids[high])
         if first is None or second is None:
             continue
-        chance = float(people.chance[low] + people.chance[high]) / 2
+        chance = (chances[low] + chances[high]) / 2
         comparison = compare(first, second, stats=NameStats(2, chance))
         if comparison.score >= min_score:
             same_letter = bool(first.letters & second.letters)
             found.append(
-                _pair(
-                    int(ids[low]),
-                    first.name,
-                    int(ids[high]),
-                    second.name,
-                    comparison,
-                    same_letter,
-                )
+                _pair(ids[low], first.name, ids[high], second.name, comparison, same_letter)
             )
     return found
 
