@@ -39,10 +39,9 @@ class Likeness:
     reason: str
 
 
-# A name is tokenised again when it is compared: the review queue meets each person in a pair
-# or two, the import each known person it weighs. (About 100 bytes a name, shared with the
-# caller's own copy of its tokens.)
-@lru_cache(maxsize=131_072)
+# A name is tokenised again when it is compared soon after (the import keys a row, then weighs
+# it). Kept small: a million-row import would otherwise hold every name's tokens.
+@lru_cache(maxsize=4_096)
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
     if name.isascii():  # NFKC changes no ASCII character, and case folding is lower-casing
