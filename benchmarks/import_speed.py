@@ -7,9 +7,10 @@ made by `tracker init`: people, organizations, roles and signatures, their index
 import rebuilds them, in one WAL transaction. PostgreSQL (with --postgres URL): `psql \\copy` of
 the same file, and psql making the same writes, into the indexed tables and, as pg_restore does
 (and the import does for a load this large), with the tables' secondary indexes and foreign keys
-built after the load in the same transaction; the ratios are to the second. All run in the same session as the import, and the figures are medians of
---runs runs, reported as ratios. Peak memory is the importing process's maximum resident set
-size.
+built after the load in the same transaction; the ratios are to the second. All run in the same
+session as the import, and the figures are medians of --runs runs, reported as ratios. Peak
+memory is the importing process's maximum resident set size (`measure.py`: not the benchmark's
+own, which a child forked from it would report).
 
 Run: python benchmarks/import_speed.py --rows 1000000 [--runs 3] [--postgres URL]
 """
@@ -17,29 +18,26 @@ Run: python benchmarks/import_speed.py --rows 1000000 [--runs 3] [--postgres URL
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measured
 from synthetic import write_realistic, write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
 
 
-def timed(command: list[str], **kwargs: object) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+def timed(command: list[str], **kwargs: Any) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (`measure.measured`)."""
+    seconds, peak, code = measured(command, **kwargs)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed with status {code}")
+    return seconds, peak
 
 
 def prepare(url: str) -> None:

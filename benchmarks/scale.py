@@ -11,7 +11,6 @@ Run: python benchmarks/scale.py [--people 1000000] [--duplicates 100000] [--runs
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,20 +19,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measured
 from synthetic import write_realistic, write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
 
 
 def run(command: list[str], *, check: bool = True) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB, exit status of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    """Wall seconds, peak RSS in MiB, exit status of one child process (`measure.measured`)."""
+    seconds, peak, code = measured(command, quiet_stderr=True)
     if check and code not in (0,):
         raise SystemExit(f"{' '.join(command)} exited {code}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, code
+    return seconds, peak, code
 
 
 def _tree(pid: int) -> list[int]:
