@@ -129,7 +129,8 @@ class _People:
         )
 
     def codes(self, pairs: set[tuple[int, int]]) -> np.ndarray:
-        """Pairs of ids (of people known) as numbers, one per pair (`_code`)."""
+        """Pairs of ids (lower first; pairs with someone unknown left out) as one number each:
+        the lower's position times the number of people, plus the higher's position."""
         import numpy as np
 
         position = self.position
@@ -153,6 +154,7 @@ def find_duplicates(
 ) -> list[DuplicatePair]:
     import numpy as np
 
+    letter = None if slug is None else get_letter(uow=uow, slug=slug)
     with gc_paused():  # a few hundred thousand small objects, none of them in a cycle
         connection = uow.session.connection()
         people = _People(uow)
@@ -165,8 +167,7 @@ def find_duplicates(
         codes = np.union1d(codes, sharing)
         codes = codes[~np.isin(codes, people.codes(_judged_apart(uow)))]
         lows, highs = codes // count, codes % count
-        if slug is not None:
-            letter = get_letter(uow=uow, slug=slug)
+        if letter is not None:
             signed = people.mask(
                 set(
                     uow.session.scalars(
