@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,17 @@ def test_the_ceiling_is_close_where_nothing_else_is_known() -> None:
         (none, none),
     )[0]
     assert score <= ceiling < score + 0.5
+
+
+@given(st.floats(min_value=-0.1, max_value=1.1))
+def test_the_weights_of_many_names_are_the_weights_of_one(x: float) -> None:
+    """The ceiling reads the names' weight tables as arrays; `compare` one value at a time."""
+    from tracker.domain.identity import (
+        _MONONYM_WEIGHTS,
+        _NAME_WEIGHTS,
+        _interpolate,
+        _interpolated,
+    )
+
+    for points in (_NAME_WEIGHTS, _MONONYM_WEIGHTS):
+        assert _interpolated(points, np.array([x]))[0] == pytest.approx(_interpolate(points, x))

@@ -4,9 +4,11 @@ The review queue weighs a hundred thousand candidate pairs; scored one by one in
 is most of its time. Here the pairs are grouped by shape (how many tokens each name has) and
 each shape is scored as arrays: the spelling similarity of every pair of tokens in position
 (i, j) by rapidfuzz's `cpdist` (Jaro-Winkler and OSA, in C), the cases a rule decides (the same
-token, an initial, a nickname) by `matching.exact_token_case`, and the tokens paired greedily,
-best first, as `similarity` pairs them (ties in the same order). The result is the same number
-`similarity` gives; tests/unit/test_similarities.py holds the two together.
+token, an initial, a nickname: `matching.exact_token_case`, written again here as arrays), and the
+tokens paired greedily, best first, as `similarity` pairs them (ties in the same order). The
+result is the number `similarity` gives (to the last bit or so: rapidfuzz's batch and one-pair
+paths may round differently), so the review queue uses it to bound, never to report;
+tests/unit/test_similarities.py holds the two together.
 """
 
 from __future__ import annotations

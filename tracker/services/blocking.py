@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.domain.matching import canonical_names, fold_l_i
 
@@ -128,16 +128,8 @@ class _Found:
                     self.highs.append(b)
             return
         import numpy as np
-        from rapidfuzz import process
 
-        similar = process.cdist(
-            names,
-            names,
-            scorer=fuzz.token_sort_ratio,
-            score_cutoff=PREFILTER,
-            dtype=np.uint8,
-            workers=_workers(len(members) ** 2),
-        )
+        similar = _matrix(names, names, fuzz.token_sort_ratio, PREFILTER, np.uint8)
         self._keep(members, *np.nonzero(np.triu(similar >= PREFILTER, k=1)))
 
     def alike_last_tokens(self, members: list[int], people: Sequence[Named]) -> None:
@@ -154,7 +146,7 @@ class _Found:
         lengths = np.fromiter(map(len, lasts), dtype=np.int64, count=len(lasts))
         positions = np.asarray(members, dtype=np.int64)
         if len(members) <= _WHOLE_BLOCK:
-            self._close_tokens(positions, lasts, positions, lasts)
+            self._close_tokens(positions, positions, lasts, lengths, slice(None), slice(None))
             return
         order = np.argsort(lengths, kind="stable")
         lengths, positions = lengths[order], positions[order]
@@ -164,29 +156,29 @@ class _Found:
                 lengths, [length, length + 1, length + MAX_EDITS + 1]
             ).tolist()
             self._close_tokens(
-                positions[start:end], lasts[start:end], positions[start:reach], lasts[start:reach]
+                positions, positions, lasts, lengths, slice(start, end), slice(start, reach)
             )
 
     def _close_tokens(
-        self, rows: np.ndarray, row_tokens: list[str], columns: np.ndarray, column_tokens: list[str]
+        self,
+        rows: np.ndarray,
+        columns: np.ndarray,
+        tokens: list[str],
+        lengths: np.ndarray,
+        row_part: slice,
+        column_part: slice,
     ) -> None:
+        """The pairs of tokens[row_part] x tokens[column_part] close enough by their edits."""
         import numpy as np
-        from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        edits = process.cdist(
-            row_tokens,
-            column_tokens,
-            scorer=Levenshtein.distance,
-            score_cutoff=MAX_EDITS,
-            dtype=np.int32,
-            workers=_workers(len(row_tokens) * len(column_tokens)),
+        rows, row_lengths = rows[row_part], lengths[row_part]
+        columns, column_lengths = columns[column_part], lengths[column_part]
+        edits = _matrix(
+            tokens[row_part], tokens[column_part], Levenshtein.distance, MAX_EDITS, np.int32
         )
         i, j = np.nonzero(edits <= MAX_EDITS)
-        lengths = np.fromiter(map(len, column_tokens), dtype=np.int32, count=len(column_tokens))
-        shortest = np.minimum(
-            np.fromiter(map(len, row_tokens), dtype=np.int32, count=len(row_tokens))[i], lengths[j]
-        )
+        shortest = np.minimum(row_lengths[i], column_lengths[j])
         keep = (edits[i, j] <= np.where(shortest < SHORT_TOKEN, 1, MAX_EDITS)) & (
             rows[i] != columns[j]
         )
@@ -219,10 +211,18 @@ class _Found:
 
         lows = [np.asarray(self.lows, dtype=np.int64), *(a for a, _ in self.arrays_found)]
         highs = [np.asarray(self.highs, dtype=np.int64), *(b for _, b in self.arrays_found)]
-        return np.concatenate(lows).astype(np.int64), np.concatenate(highs).astype(np.int64)
+        return np.concatenate(lows), np.concatenate(highs)
 
 
-def _workers(comparisons: int) -> int:
-    """rapidfuzz's threads: all cores for a large block, one for a small (starting threads
-    costs more than a small block's work)."""
-    return -1 if comparisons > 250_000 else 1
+def _matrix(
+    rows: list[str], columns: list[str], scorer: Any, cutoff: float, dtype: Any
+) -> np.ndarray:
+    """rapidfuzz's scores of every row against every column, in C: on every core for a large
+    block, on one for a small (starting threads costs more than a small block's work)."""
+    from rapidfuzz import process
+
+    workers = -1 if len(rows) * len(columns) > 250_000 else 1
+    found: np.ndarray = process.cdist(
+        rows, columns, scorer=scorer, score_cutoff=cutoff, dtype=dtype, workers=workers
+    )
+    return found

@@ -11,7 +11,7 @@ has judged (`not-same`) and people merged away are left out.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,12 +31,7 @@ from tracker.domain.matching import fold_l_i, is_mononym, tokens
 from tracker.domain.similarities import TokenTable
 from tracker.runtime import gc_paused
 from tracker.services.blocking import Named, candidate_pairs
-from tracker.services.evidence import (
-    AFFILIATIONS_OF_EVERYONE,
-    expected_from_counts,
-    first_token,
-    signers,
-)
+from tracker.services.evidence import affiliations, expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
 
 if TYPE_CHECKING:
@@ -78,11 +73,9 @@ WHERE a.{key} IS NOT NULL
 
 def _sharing_identifiers(connection: Connection) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
-    for key in ("link_key", "email_key", "handle_key"):
-        pairs.update(
-            (low, high)
-            for low, high in connection.execute(text(_SHARED_IDENTIFIERS.format(key=key)))
-        )
+    for kind in IDENTIFIER_KINDS:
+        sql = text(_SHARED_IDENTIFIERS.format(key=f"{kind}_key"))
+        pairs.update((low, high) for low, high in connection.execute(sql))
     return pairs
 
 
@@ -95,8 +88,8 @@ def _judged_apart(uow: UnitOfWork) -> set[tuple[int, int]]:
     return {(min(a, b), max(a, b)) for a, b in rows}
 
 
-def _people_with(connection: Connection, table: str) -> set[int]:
-    return set(connection.execute(text(f"SELECT DISTINCT person_id FROM {table}")).scalars())
+def _with_aliases(connection: Connection) -> set[int]:
+    return set(connection.execute(text("SELECT DISTINCT person_id FROM aliases")).scalars())
 
 
 _NAMES = (
@@ -179,7 +172,7 @@ def find_duplicates(
             )
             keep = signed[lows] | signed[highs]
             lows, highs, codes = lows[keep], highs[keep], codes[keep]
-        aliased = people.mask(_people_with(connection, "aliases"))
+        aliased = people.mask(_with_aliases(connection))
         keys = np.array([p.key for p in people.named], dtype=object)
         folded = np.array([fold_l_i(p.key) for p in people.named], dtype=object)
         # Weighed whatever their names: a shared identifier, an alias, keys alike.
@@ -248,16 +241,16 @@ def _within_reach(
     reach = score_ceilings(similarity, either_mononym, chance, ~alone, pair_kinds)
     maybe = np.flatnonzero(~within & (reach >= min_score))
     if len(maybe):
-        organizations = _organizations(connection)
-        ids = people.ids
-        for k in maybe.tolist():
-            mine = organizations.get(int(ids[lows[k]]), _NONE)
-            if mine and mine & organizations.get(int(ids[highs[k]]), _NONE):
+        ids = people.ids.tolist()
+        pairs = [(ids[lows[k]], ids[highs[k]]) for k in maybe.tolist()]
+        organizations = affiliations(connection, {pid for pair in pairs for pid in pair})
+        for k, (low, high) in zip(maybe.tolist(), pairs, strict=True):
+            if organizations.get(low, _NONE) & organizations.get(high, _NONE):
                 within[k] = True
     return within
 
 
-_NONE: frozenset[str] = frozenset()
+_NONE: set[str] = set()
 
 _KINDS = (
     "SELECT person_id, "
@@ -281,14 +274,6 @@ def _identifier_kinds(connection: Connection, position: dict[int, int]) -> np.nd
     if rows:
         where = np.fromiter((row for row, _ in rows), dtype=np.int64, count=len(rows))
         np.logical_or.at(found, where, np.array([has for _, has in rows], dtype=np.bool_))
-    return found
-
-
-def _organizations(connection: Connection) -> dict[int, set[str]]:
-    """Each person's organizations (their keys), as `evidence.signers` reads them."""
-    found: dict[int, set[str]] = defaultdict(set)
-    for pid, key in connection.execute(text(AFFILIATIONS_OF_EVERYONE)):
-        found[pid].add(key)
     return found
 
 

@@ -9,10 +9,10 @@ weigh the same evidence the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, TextClause, bindparam, text
 
 from tracker.domain.identifiers import Identifier, is_personal_link
 from tracker.domain.identity import NameStats, Signer, expected_namesakes
@@ -28,15 +28,36 @@ _SIGNATURES = (
     "WHERE person_id IN ({ids})"
 )
 _ALIASES = "SELECT person_id, alias_key FROM aliases WHERE person_id IN ({ids})"
-AFFILIATIONS_OF_EVERYONE = (
+_AFFILIATIONS = (
     "SELECT DISTINCT r.person_id, o.name_key FROM roles r "
-    "JOIN organizations o ON o.id = r.organization_id"
+    "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN ({ids})"
 )
-_AFFILIATIONS = AFFILIATIONS_OF_EVERYONE + " WHERE r.person_id IN ({ids})"
 
 
-def _of(sql: str, ids: list[int]) -> Any:
+def _of(sql: str, ids: list[int]) -> TextClause:
     return text(sql.format(ids=",".join(str(int(i)) for i in ids)))
+
+
+def _chunks_of(person_ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _affiliations(connection: Connection, chunk: list[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    for pid, org_key in connection.execute(_of(_AFFILIATIONS, chunk)):
+        found[pid].add(org_key)
+    return found
+
+
+def affiliations(connection: Connection, person_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Each person's organizations (their keys), from their roles; people without any are left
+    out."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks_of(person_ids):
+        found.update(_affiliations(connection, chunk))
+    return found
 
 
 def first_token(first_key: str) -> str | None:
@@ -74,10 +95,8 @@ def identifier(kind: str, key: str) -> Identifier:
 def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Signer]:
     """Each (unmerged) person's name and key, their aliases' keys, and the identifiers,
     organizations and letters of all their signatures and roles."""
-    ids = sorted(set(person_ids))
     found: dict[int, Signer] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in _chunks_of(person_ids):
         names = {pid: (name, key) for pid, name, key in connection.execute(_of(_PEOPLE, chunk))}
         keys: dict[int, set[Identifier]] = defaultdict(set)
         letters: dict[int, set[int]] = defaultdict(set)
@@ -86,9 +105,7 @@ def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Sign
             for kind, key in (("link", link), ("email", email), ("handle", handle)):
                 if key:
                     keys[pid].add(identifier(kind, key))
-        orgs: dict[int, set[str]] = defaultdict(set)
-        for pid, org_key in connection.execute(_of(_AFFILIATIONS, chunk)):
-            orgs[pid].add(org_key)
+        orgs = _affiliations(connection, chunk)
         aliases: dict[int, set[str]] = defaultdict(set)
         for pid, alias_key in connection.execute(_of(_ALIASES, chunk)):
             aliases[pid].add(alias_key)
@@ -97,7 +114,7 @@ def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Sign
                 name,
                 key,
                 frozenset(keys[pid]),
-                frozenset(orgs[pid]),
+                frozenset(orgs.get(pid, ())),
                 frozenset(letters[pid]),
                 frozenset(aliases[pid]),
             )
