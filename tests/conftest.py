@@ -146,3 +146,17 @@ def seeded(tracker: Tracker) -> Tracker:
 @pytest.fixture
 def sqlite_tracker(sqlite_url: str) -> Tracker:
     return Tracker(sqlite_url)
+
+
+@pytest.fixture(params=["in-process", "workers"])
+def import_checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where an import checks its records: in the importing process (a small list), or in two
+    worker processes from the first record, a few records a batch (a large list), so every
+    import test runs both ways (`tracker.importing.checking`)."""
+    if request.param == "workers":
+        from tracker.importing import checking
+
+        monkeypatch.setattr(checking, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(checking, "BATCH_RECORDS", 3)
+        monkeypatch.setenv(checking.WORKERS_ENV, "2")
+    return str(request.param)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Tracker
-from tracker.importing import staging
+from tracker.importing import keys
+
+# Every test runs with the records checked in the importing process and in workers.
+pytestmark = pytest.mark.usefixtures("import_checking")
 
 SLUG = "openai-board-2023"
 SEED_003_LIST = (
@@ -315,7 +318,7 @@ def test_organizations_resolve_by_key_and_alias(
 ) -> None:
     """Organizations are collected while the file is read, or past a limit grouped from the
     staging table: the same organizations and roles either way."""
-    monkeypatch.setattr(staging, "MAX_TRACKED_ORGANIZATIONS", tracked)
+    monkeypatch.setattr(keys, "MAX_TRACKED_ORGANIZATIONS", tracked)
     path = tmp_path / "staff.csv"
     path.write_text(
         "name,title,organization\n"

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Tracker
+
+# Every test runs with the records checked in the importing process and in workers.
+pytestmark = pytest.mark.usefixtures("import_checking")
 
 EMAILS = (
     "ana.private@example.org",

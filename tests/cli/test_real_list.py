@@ -14,7 +14,12 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Tracker
+
+# Every test runs with the records checked in the importing process and in workers.
+pytestmark = pytest.mark.usefixtures("import_checking")
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "rms-support-sample.csv"
 

@@ -21,6 +21,9 @@ from tracker.reports.output import write_csv
 from tracker.services.letters import get_letter
 from tracker.services.signatories import list_signatories
 
+# Every test runs with the records checked in the importing process and in workers.
+pytestmark = pytest.mark.usefixtures("import_checking")
+
 
 def _valid(name: str) -> bool:
     try:
@@ -48,7 +51,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     engine.dispose()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(names=names)
 def test_export_then_import_gives_the_same_names(engine, names: list[str]) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(engine) as uow:  # never committed: every example starts empty

@@ -53,7 +53,13 @@ lines = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each import fuzz runs with the records checked in the importing process and in workers (the
+# `import_checking` fixture holds for all of a test's examples).
+SLOW_AND_SHARED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+@pytest.mark.usefixtures("import_checking")
+@settings(max_examples=150, deadline=None, suppress_health_check=SLOW_AND_SHARED)
 @given(
     lines=lines,
     fmt=st.sampled_from(["auto", "csv", "jsonl", "text", "markdown", "html"]),
@@ -80,7 +86,8 @@ def test_importer_raises_only_documented_errors(engine, lines, fmt, encoding, mo
         )
 
 
-@settings(max_examples=300)
+@pytest.mark.usefixtures("import_checking")
+@settings(max_examples=300, deadline=None, suppress_health_check=SLOW_AND_SHARED)
 @given(st.binary(max_size=200))
 def test_importer_on_random_bytes(engine, data: bytes) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(engine) as uow, contextlib.suppress(TrackerError):

@@ -130,3 +130,35 @@ def test_folding_word_by_word_is_folding_the_whole(text: str) -> None:
 
     if not (text.isascii() and text.isprintable()):
         assert name_key(text) == _fold_to_fixed_point(text)
+
+
+def _tokens_of_the_whole(name: str) -> tuple[str, ...]:
+    """`matching.tokens` as it reads a whole name at once (the reference)."""
+    import re
+    import unicodedata
+
+    from anyascii import anyascii
+
+    text = anyascii(unicodedata.normalize("NFKC", name).casefold()).lower()
+    return tuple(token for token in re.split(r"[^a-z0-9]+", text) if token)
+
+
+# U+0085 (NEXT LINE) is white space to `str.split` and nothing to anyascii, so it would join two
+# words of a whole name; no name holds it (a control character, refused by `clean_display_name`).
+spaced = st.text(
+    alphabet=st.one_of(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x85"),
+        st.sampled_from(" \u00a0\u3000\u2003\t\u0301\u00a8\u0308ßΣς"),
+    ),
+    max_size=40,
+)
+
+
+@given(spaced)
+def test_tokens_word_by_word_are_the_tokens_of_the_whole(text: str) -> None:
+    """`matching.tokens` transliterates a word at a time (and caches each word); NFKC, case
+    folding and transliteration work a character at a time and no white space reads as a letter,
+    so that is reading the whole name: this holds the two together."""
+    from tracker.domain.matching import tokens
+
+    assert tokens(text) == _tokens_of_the_whole(text)

@@ -14,7 +14,8 @@ from typing import IO, Any
 
 from tracker.cli.common import check_output, note, say, unit_of_work
 from tracker.errors import BadInput
-from tracker.importing.reader import COLUMNS, FORMATS, RowError
+from tracker.importing.reader import COLUMNS, FORMATS
+from tracker.importing.rules import RowError
 
 
 @functools.cache

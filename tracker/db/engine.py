@@ -15,7 +15,6 @@ busy timeout gets "the database is busy".
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -97,16 +96,6 @@ def _configure_postgresql(engine: Engine) -> None:
             return
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-
-
-def sqlite_text(value: Any) -> Any:
-    """A value as SQLAlchemy's SQLite Date/DateTime types store it, for raw DBAPI statements
-    (bulk import, streamed reports) that bypass the type system."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -46,8 +46,14 @@ def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
     if name.isascii():  # NFKC changes no ASCII character, and case folding is lower-casing
         return tuple(token for token in _SPLIT.split(name.lower()) if token)
-    # NFKC, case folding and anyascii all work a character at a time, so a name is read whole.
-    text = unicodedata.normalize("NFKC", name).casefold()
+    # NFKC, case folding and anyascii all work a character at a time, and no white space reads
+    # as a letter or digit, so a name's tokens are its words' (a test holds the two together).
+    return tuple(token for word in name.split() for token in _word_tokens(word))
+
+
+@lru_cache(maxsize=32_768)  # given and family names: the words that repeat
+def _word_tokens(word: str) -> tuple[str, ...]:
+    text = unicodedata.normalize("NFKC", word).casefold()
     if not text.isascii():
         from anyascii import anyascii
 

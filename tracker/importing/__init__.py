@@ -1,11 +1,13 @@
 """Bulk import of a signatory list: streamed, set-based, one transaction, idempotent.
 
 The parts an import passes through, in order:
-- `reader`: the file's bytes, its encoding and format; rows checked one by one into entries as
-  the list published them (name, title, affiliation, link, e-mail, handle, location, other
-  columns, date, position, status);
-- `staging`: each entry keyed (name key, blocking keys, identifier keys) and loaded in batches
-  into a temporary table (through `tracker.db.bulk`: COPY on PostgreSQL);
+- `source` and `reader`: the file's bytes, its encoding and format, read into records;
+- `checking`: records checked (`rules`) into entries as the list published them (name, title,
+  affiliation, link, e-mail, handle, location, other columns, date, position, status) and keyed
+  (`keys`: name key, blocking keys, identifier keys), in batches, by worker processes for a
+  large list;
+- `staging`: the keyed entries loaded in batches into a temporary table (through
+  `tracker.db.bulk`: COPY on PostgreSQL);
 - `resolution`: who each entry is (`domain.identity`, for the few entries that share a key with
   someone), then people, organizations, roles and signatures in a handful of SQL statements.
 
@@ -23,30 +25,24 @@ from typing import IO
 
 from sqlalchemy import select
 
-from tracker.db.engine import sqlite_text
 from tracker.db.models import HistoryEntry
+from tracker.db.stored import sqlite_text
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso, utcnow
 from tracker.errors import BadInput
+from tracker.importing.checking import MAX_SAMPLES, Options, checked_batches
+from tracker.importing.keys import Spellings
 from tracker.importing.printed import PATTERNS
-from tracker.importing.reader import (
-    FORMATS,
-    ImportRow,
-    Page,
-    RowError,
-    RowValidator,
-    read_rows,
-    sniff_format,
-)
+from tracker.importing.reader import FORMATS, Page, read_records, sniff_format
 from tracker.importing.resolution import Link, Resolution, resolve
+from tracker.importing.rules import MAX_CELL_NOTES, Columns, ImportRow, RowError
 from tracker.importing.source import InputFile
-from tracker.importing.staging import BATCH, Reading, Stager, drop_temporary_tables
+from tracker.importing.staging import Reading, Stager, drop_temporary_tables
 from tracker.services import audit
 from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
 
 MAX_LISTED_ERRORS = 5
-MAX_SAMPLES = 5
 
 Progress = Callable[..., None]  # (rows read, bytes read[, phase])
 RejectSink = Callable[[RowError], None]
@@ -161,28 +157,34 @@ def import_signatories(
     connection = uow.session.connection()
     stager = Stager(connection)
     errors: list[RowError] = []
-    rejected = 0
-    validate = RowValidator(strict=strict, dayfirst=dayfirst)
+    rejected = unusable = cells_left_out = 0
+    cell_notes: list[RowError] = []
     samples: list[ImportRow] = []
+    spellings = Spellings()
     page = Page(section=section)
-    for result in read_rows(reader, chosen, validate, pattern, page):
-        if isinstance(result, RowError):
+    columns = Columns()
+    options = Options(strict=strict, dayfirst=dayfirst, postgres=stager.postgres, columns=columns)
+    records = read_records(reader, chosen, columns, pattern, page)
+    for checked in checked_batches(records, options):
+        for error in checked.errors:
             rejected += 1
             if len(errors) < MAX_LISTED_ERRORS:
-                errors.append(result)
+                errors.append(error)
             if reject is not None and on_error == "skip":
-                reject(result)
-            continue
-        stager.add(result)
-        if len(samples) < MAX_SAMPLES:
-            samples.append(result)
-        if progress is not None and stager.count % BATCH == 0:
+                reject(error)
+        stager.add(checked.rows)
+        samples.extend(checked.samples[: MAX_SAMPLES - len(samples)])
+        cells_left_out += checked.cells_left_out
+        cell_notes.extend(checked.cell_notes[: MAX_CELL_NOTES - len(cell_notes)])
+        unusable += checked.unusable_identifiers
+        spellings.merge(checked.organizations)
+        if progress is not None:
             progress(stager.count + rejected, reader.bytes_read)
     stager.finish()
     reading = Reading(
         stager.count,
-        stager.organizations,
-        stager.keyer.unusable_identifiers,
+        spellings.found,
+        unusable,
         reader.sha256,
         reader.encoding,
         reader.bytes_read,
@@ -222,8 +224,8 @@ def import_signatories(
         seconds=time.perf_counter() - started,
         sha256=reading.sha256,
         errors=errors,
-        cells_left_out=validate.cells_left_out,
-        cell_notes=validate.cell_notes,
+        cells_left_out=cells_left_out,
+        cell_notes=cell_notes,
         samples=samples,
         page=page if chosen in ("markdown", "html") else None,
         mojibake=reader.mojibake,

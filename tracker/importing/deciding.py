@@ -153,10 +153,13 @@ def _group_within_file(connection: Connection, decided: Decided, letter: int) ->
     components: dict[int, list[int]] = defaultdict(list)
     for row in parent:
         components[root(row)].append(row)
+    kinds_of: dict[int, set[str]] = defaultdict(set)  # each group's kinds of shared identifier
+    for (first_row, _), kind in why.items():
+        kinds_of[root(first_row)].add(kind)
     for first, rows in components.items():
         group = sorted(set(rows) | {first})
         persons = {decided.known[m][0] for m in group if m in decided.known}
-        kinds = sorted({kind for pair, kind in why.items() if pair[0] in group})
+        kinds = sorted(kinds_of[first])
         via = kinds[0] if kinds else "link"
         head = group[0]
         reason = f"same {via} as line {entries[head].line}"

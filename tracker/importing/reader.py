@@ -1,9 +1,10 @@
 """Reading a signatory list into entries, streamed: CSV with a header, JSON lines, plain text
 with one signer per line (a numbered list as articles print it: "1.Mira Murati", "2. Brad
 Lightcap", "3) Jason Kwon", "- Name"; "Name (Affiliation)", see `printed`), or a Markdown or
-HTML page (see `pages`). The bytes and their encoding are `source`'s. Each row is checked into
-an entry as the list published it; cells stay text exactly as written ("NA", "007", "+44 20 ..."
-included).
+HTML page (see `pages`). The bytes and their encoding are `source`'s. Each row comes out as a
+record (its line, its place in the list, its cells by field), or as the reason it is no row (a
+malformed CSV line, a JSON line that is no object); `rules` checks a record into an entry. Cells
+stay text exactly as written ("NA", "007", "+44 20 ..." included).
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.csvsafe import FORMULA_TRIGGERS
-from tracker.domain.dates import parse_cell_datetime
-from tracker.domain.identifiers import private_link
-from tracker.domain.names import clean_display_name, clean_text
 from tracker.errors import BadInput
 from tracker.importing.printed import split_printed
+from tracker.importing.rules import Columns, Record, RowError
 from tracker.importing.source import InputFile
 
 # The fields of an entry, and the header names (and JSON keys) that mean each of them, compared
@@ -49,190 +47,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 COLUMNS = tuple(FIELDS)
 _FIELD_OF = {synonym: field for field, synonyms in FIELDS.items() for synonym in synonyms}
-STATUSES = ("reported", "confirmed")
 FORMATS = ("auto", "csv", "jsonl", "text", "markdown", "html")
-IDENTIFIER_LIMIT = 500
-EXTRA_LIMIT = 2_000
 MAX_EXTRA_COLUMNS = 100
 _NUMBERED = re.compile(r"^\s*(?:(\d{1,9})\s*[.)]|[-*\u2022])\s*(.*)$")
 _HEADER_WORD = re.compile(r"[\s\-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class ImportRow:
-    """An entry as its list published it, checked. `entry` is its place in the list (1, 2, ...
-    among the rows read), by which the same file imported again is recognised."""
-
-    line: int
-    entry: int
-    name: str
-    title: str | None
-    affiliation: str | None
-    link: str | None
-    email: str | None
-    handle: str | None
-    location: str | None
-    extra: str | None  # other columns, a JSON object
-    signed_at: Any
-    position: int | None
-    status: str
-
-
-@dataclass(slots=True)
-class RowError:
-    line: int
-    reason: str
-    raw: dict[str, str] = field(default_factory=dict)
 
 
 def field_of(header: str) -> str | None:
     """The field a column means (`Organisation` -> affiliation), or None for another column."""
     word = _HEADER_WORD.sub("_", header.strip().casefold()).strip("_.")
     return _FIELD_OF.get(word)
-
-
-def _text(raw: dict[str, Any], column: str) -> str | None:
-    value = raw.get(column)
-    if value is None:
-        return None
-    if value.__class__ is not str:
-        if column == "name":
-            raise BadInput(f"the name must be text, not {type(value).__name__}")
-        value = (
-            json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
-        )
-    if value[:1] == "'" and value[1:2] in _UNPREFIXED:
-        # The spreadsheet-safety prefix our CSV reports add (and spreadsheets read as "text"):
-        # an exported list imports back as the names it holds.
-        value = value[1:]
-    return value if value and not value.isspace() else None
-
-
-_UNPREFIXED = frozenset(FORMULA_TRIGGERS)
-
-
-class RowValidator:
-    """Checks rows; caches what repeats across rows of one list (dates, organizations).
-
-    A cell that cannot be read (a date, a status) spoils only itself: the entry is kept without
-    it, and the cell is noted with its line (`cell_notes`); with `strict` the row is rejected."""
-
-    def __init__(self, *, strict: bool = False, dayfirst: bool = False) -> None:
-        self._dates: dict[str, Any] = {}
-        self._orgs: dict[str, str] = {}
-        self.strict = strict
-        self.dayfirst = dayfirst
-        self.cell_notes: list[RowError] = []
-        self.cells_left_out = 0
-
-    def date(self, text: str) -> Any:
-        found = self._dates.get(text)
-        if found is None:
-            found = self._dates[text] = parse_cell_datetime(
-                text, dayfirst=self.dayfirst, what="signed_at date"
-            )
-        return found
-
-    def _spoilt(self, line: int, error: BadInput) -> None:
-        """A cell left out (or, strictly, the row rejected)."""
-        if self.strict:
-            raise error
-        self.cells_left_out += 1
-        if len(self.cell_notes) < MAX_CELL_NOTES:
-            self.cell_notes.append(RowError(line, f"{error.message}; left out"))
-
-    def _affiliation(self, text: str) -> str:
-        found = self._orgs.get(text)
-        if found is None:
-            found = clean_display_name(text, what="affiliation")
-            if len(self._orgs) < 100_000:
-                self._orgs[text] = found
-        return found
-
-    def __call__(
-        self, line: int, entry: int, raw: dict[str, Any], extra: dict[str, Any] | None = None
-    ) -> ImportRow:
-        """Entry number `entry`, from its fields (`raw`, by field name) and its other columns."""
-        name = _text(raw, "name")
-        if name is None:
-            raise BadInput("the name is missing or empty")
-        name = clean_display_name(name)
-        title = affiliation = link = email = handle = location = None
-        signed = position_text = None
-        if len(raw) > 1:  # a list of names alone has nothing more to check
-            title = _optional(raw, "title", clean_display_name)
-            affiliation = _text(raw, "affiliation")
-            affiliation = self._affiliation(affiliation) if affiliation else None
-            link, email = private_link(
-                _optional(raw, "link", _identifier), _optional(raw, "email", _identifier)
-            )
-            handle = _optional(raw, "handle", _identifier)
-            location = _optional(raw, "location", clean_display_name)
-            signed = _text(raw, "signed_at")
-            position_text = _text(raw, "position")
-        position = None
-        if position_text is not None:
-            stripped = position_text.strip()
-            digits = stripped.isascii() and stripped.isdigit() and len(stripped) <= 10
-            if not digits or not 1 <= int(stripped) <= MAX_POSITION:
-                raise BadInput(
-                    f"the position '{position_text}' is not a whole number from 1 to {MAX_POSITION}"
-                )
-            position = int(stripped)
-        status = _text(raw, "status") or "reported"
-        if status not in STATUSES:
-            self._spoilt(
-                line, BadInput(f"the status '{status}' is not one of {', '.join(STATUSES)}")
-            )
-            status = "reported"
-        signed_at = None
-        if signed:
-            try:
-                signed_at = self.date(signed.strip())
-            except BadInput as exc:
-                self._spoilt(line, exc)
-        return ImportRow(
-            line,
-            entry,
-            name,
-            title,
-            affiliation,
-            link,
-            email,
-            handle,
-            location,
-            _extra(extra),
-            signed_at,
-            position,
-            status,
-        )
-
-
-MAX_POSITION = 2**31 - 1
-MAX_CELL_NOTES = 5
-
-
-def _optional(raw: dict[str, Any], column: str, clean: Any) -> str | None:
-    if column not in raw:
-        return None
-    value = _text(raw, column)
-    return clean(value, what=column.replace("_", " ")) if value else None
-
-
-def _identifier(text: str, *, what: str) -> str:
-    return clean_text(text, what=what, limit=IDENTIFIER_LIMIT)
-
-
-def _extra(columns: dict[str, Any] | None) -> str | None:
-    """The other columns of an entry that hold something, as a JSON object (as written)."""
-    if not columns:
-        return None
-    kept = {}
-    for column in columns:
-        text = _text(columns, column)
-        if text is not None:
-            kept[column] = clean_text(text, what=f"column '{column}'", limit=EXTRA_LIMIT)
-    return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else None
 
 
 def header_fields(header: list[str]) -> tuple[dict[int, str], dict[int, str]]:
@@ -281,10 +105,13 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-RowResult = ImportRow | RowError
+Read = Record | RowError
 
 
-def _csv_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
+def _csv_rows(source: InputFile, columns: Columns) -> Iterator[Read]:
+    """A CSV record's cells stay a list (`columns` says which is which, from the header), so
+    the file is read at the speed of the `csv` module and the mapping is done where it is
+    checked."""
     reader = csv.reader(source.lines(), strict=True)
     try:
         header = next(reader)
@@ -292,7 +119,7 @@ def _csv_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
         raise BadInput(f"{source.label} is empty") from None
     except csv.Error as exc:
         raise BadInput(f"{source.label} has a malformed CSV header: {exc}") from None
-    fields, others = header_fields(header)
+    columns.fields, columns.others = header_fields(header)
     width = len(header)
     entry = 0
     while True:
@@ -304,37 +131,17 @@ def _csv_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
             entry += 1
             yield RowError(reader.line_num, f"malformed CSV: {exc}")
             continue
-        if _blank(cells):
-            continue
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # a blank line (nothing, or white space only) holds no row
         entry += 1
-        line = reader.line_num
-        raw = {fields[i]: cell for i, cell in enumerate(cells) if i in fields}
-        extra = {others[i]: cell for i, cell in enumerate(cells) if i in others}
         if len(cells) != width:
-            yield RowError(line, f"{len(cells)} cells where the header has {width}", raw)
+            raw, _ = columns.split(cells)
+            yield RowError(reader.line_num, f"{len(cells)} cells where the header has {width}", raw)
             continue
-        yield _row(validate, line, entry, raw, extra)
+        yield reader.line_num, entry, cells, None
 
 
-def _blank(cells: list[str]) -> bool:
-    """A blank line (nothing, or white space only) holds no row."""
-    return not cells or (len(cells) == 1 and not cells[0].strip())
-
-
-def _row(
-    validate: RowValidator,
-    line: int,
-    entry: int,
-    raw: dict[str, Any],
-    extra: dict[str, Any] | None = None,
-) -> RowResult:
-    try:
-        return validate(line, entry, raw, extra)
-    except BadInput as exc:
-        return RowError(line, exc.message, {k: "" if v is None else str(v) for k, v in raw.items()})
-
-
-def _jsonl_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult]:
+def _jsonl_rows(source: InputFile) -> Iterator[Read]:
     entry = 0
     for line_no, line in enumerate(source.lines(), start=1):
         if not line.strip():
@@ -367,12 +174,10 @@ def _jsonl_rows(source: InputFile, validate: RowValidator) -> Iterator[RowResult
             else:
                 fields[meant] = value
         else:
-            yield _row(validate, line_no, entry, fields, extra)
+            yield line_no, entry, fields, extra
 
 
-def _text_rows(
-    source: InputFile, validate: RowValidator, pattern: str = "paren"
-) -> Iterator[RowResult]:
+def _text_rows(source: InputFile, pattern: str = "paren") -> Iterator[Read]:
     """One signer per line, as printed (see `printed`): a numbered item's number is its
     published position."""
     entry = 0
@@ -385,12 +190,10 @@ def _text_rows(
         raw: dict[str, Any] = split_printed(match.group(2) if match else text, pattern)
         if match and match.group(1):
             raw["position"] = match.group(1)
-        yield _row(validate, line_no, entry, raw)
+        yield line_no, entry, raw, None
 
 
-def _page_rows(
-    source: InputFile, validate: RowValidator, fmt: str, pattern: str, page: Page
-) -> Iterator[RowResult]:
+def _page_rows(source: InputFile, fmt: str, pattern: str, page: Page) -> Iterator[Read]:
     """The items of a Markdown or HTML page, as printed lines (see `pages`, `printed`)."""
     from tracker.importing.pages import html_items, markdown_items
 
@@ -404,7 +207,7 @@ def _page_rows(
             raw["link"] = item.link
         if item.position is not None:
             raw["position"] = str(item.position)
-        yield _row(validate, item.line, entry, raw)
+        yield item.line, entry, raw, None
 
 
 @dataclass
@@ -441,18 +244,19 @@ def sniff_format(source: InputFile, name: str) -> str:
     return "text"
 
 
-def read_rows(
+def read_records(
     source: InputFile,
     fmt: str,
-    validate: RowValidator | None = None,
+    columns: Columns,
     pattern: str = "paren",
     page: Page | None = None,
-) -> Iterator[RowResult]:
-    validate = validate or RowValidator()
+) -> Iterator[Read]:
+    """The records of a list in a format (not "auto": see `sniff_format`), in order. A CSV file
+    fills in `columns` from its header."""
     if fmt == "csv":
-        return _csv_rows(source, validate)
+        return _csv_rows(source, columns)
     if fmt == "jsonl":
-        return _jsonl_rows(source, validate)
+        return _jsonl_rows(source)
     if fmt in ("markdown", "html"):
-        return _page_rows(source, validate, fmt, pattern, page or Page())
-    return _text_rows(source, validate, pattern)
+        return _page_rows(source, fmt, pattern, page or Page())
+    return _text_rows(source, pattern)

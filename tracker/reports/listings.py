@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select, tru
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.csvsafe import FORMULA_TRIGGERS
-from tracker.db.engine import read_only_file, sqlite_file, sqlite_text
+from tracker.db.engine import read_only_file, sqlite_file
 from tracker.db.models import (
     Alias,
     Demand,
@@ -28,6 +28,7 @@ from tracker.db.models import (
     Signature,
     Source,
 )
+from tracker.db.stored import sqlite_text
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import end_of_day
 from tracker.reports.arrow_csv import ArrowListing

@@ -1,0 +1,160 @@
+"""An import's result does not depend on where its records were checked: in the importing
+process, or in worker processes, a few records a batch (`tracker.importing.checking`)."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Tracker, _pg_reset
+from tracker.db.models import Base
+from tracker.importing import checking
+
+GIVEN = (
+    "Ana",
+    "Ivan",
+    "Олег",
+    "Мария",
+    "Γιώργος",
+    "李",
+    "أحمد",
+    "राहुल",
+    "José",
+    "Zoë",
+    "Bob",
+    "Robert",
+)
+FAMILY = ("Lima", "Petrov", "Иванова", "Παπαδόπουλος", "王伟", "حسن", "शर्मा", "Müller", "Smith")
+ORGS = ("Acme Labs", "ACME LABS", "Universität Wien", "Институт", "大学", "")
+
+
+def _messy_list(path: Path, rows: int = 400, seed: int = 7) -> Path:
+    """Names in many scripts, repeats (the same link: one person; another link: a namesake),
+    mononyms, organizations spelt two ways, unreadable dates and statuses, links that are no
+    links, rows refused (no name, a bad position), and another column."""
+    rng = random.Random(seed)
+    written: list[list[str]] = []
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "title", "org", "url", "email", "date", "status", "#", "note"])
+        for n in range(rows):
+            roll = rng.random()
+            if written and roll < 0.08:
+                row = list(rng.choice(written))
+                if rng.random() < 0.5:
+                    row[3] = f"https://github.com/other{n}"
+            else:
+                name = (
+                    rng.choice(GIVEN)
+                    if roll < 0.15
+                    else f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
+                )
+                row = [
+                    name,
+                    rng.choice(("", "Engineer", "Professor")),
+                    rng.choice(ORGS),
+                    rng.choice(
+                        ("", f"https://github.com/u{n}", "not a link /#", f"example.org/{n}")
+                    ),
+                    rng.choice(("", "", f"p{n}@example.org", "nobody@")),
+                    rng.choice(("2024-02-01", "", "01/02/2024", "someday")),
+                    rng.choice(("", "", "confirmed", "retracted")),
+                    "",
+                    rng.choice(("", "first wave")),
+                ]
+                written.append(row)
+            if rng.random() < 0.03:
+                row = ["", *row[1:]] if rng.random() < 0.5 else [*row[:7], "zero", row[8]]
+            writer.writerow(row)
+    return path
+
+
+def _contents(tracker: Tracker) -> dict[str, list[tuple[object, ...]]]:
+    """Every table but the history (which records when), in a fixed order."""
+    found = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in ("history", "alembic_version"):
+            continue
+        columns = [c.name for c in table.columns if c.name not in ("created_at", "updated_at")]
+        order = ", ".join(str(i + 1) for i in range(len(columns)))
+        found[table.name] = tracker.rows(
+            f"SELECT {', '.join(columns)} FROM {table.name} ORDER BY {order}"
+        )
+    return found
+
+
+def _imported(tracker: Tracker, listing: Path, folder: Path) -> tuple[object, ...]:
+    tracker.ok("source", "add", "s", "--title", "S")
+    tracker.ok("letter", "add", "l", "--title", "L", "--addressed-to", "Board")
+    folder.mkdir()
+    result = tracker(
+        "signatory", "import", str(listing), "--letter", "l", "--source", "s",
+        "--on-error", "skip", "--rejects", str(folder / "rejects.csv"),
+        "--merges", str(folder / "merges.csv"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    said = (result.stdout + result.stderr).splitlines()
+    summary = [re.sub(r", [0-9.]+ s$", "", line) for line in said]  # all but the time
+    return (
+        summary,
+        (folder / "rejects.csv").read_text(encoding="utf-8"),
+        (folder / "merges.csv").read_text(encoding="utf-8"),
+        _contents(tracker),
+    )
+
+
+def _empty_again(
+    tracker: Tracker, folder: Path, template: Path, request: pytest.FixtureRequest
+) -> Tracker:
+    """An empty database like the tracker's: another SQLite file, or the same server emptied."""
+    if tracker.url.startswith("sqlite:///"):
+        path = folder / "again.db"
+        shutil.copy(template, path)
+        return Tracker(f"sqlite:///{path}")
+    _pg_reset(request.getfixturevalue("pg_engine"))
+    return tracker
+
+
+def test_workers_import_what_the_importing_process_imports(
+    tracker: Tracker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_template: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    listing = _messy_list(tmp_path / "messy.csv")
+    monkeypatch.setenv(checking.WORKERS_ENV, "0")
+    alone = _imported(tracker, listing, tmp_path / "alone")
+    again = _empty_again(tracker, tmp_path, sqlite_template, request)
+    monkeypatch.setenv(checking.WORKERS_ENV, "2")
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(checking, "BATCH_RECORDS", 7)
+    parallel = _imported(again, listing, tmp_path / "parallel")
+    summary, rejects, merges, contents = alone
+    assert "rejected" in summary[0] and "0 rejected" not in summary[0]
+    assert rejects.count("\n") > 5 and merges.count("\n") > 5
+    assert any("could not be read" in line for line in summary)
+    assert len(contents["signatures"]) > 300 and contents["roles"] and contents["organizations"]
+    assert parallel == alone
+
+
+def test_the_number_of_workers_must_be_a_number(
+    seeded: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listing = _messy_list(tmp_path / "messy.csv", rows=30)
+    monkeypatch.setenv(checking.WORKERS_ENV, "many")
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 0)
+    result = seeded(
+        "signatory", "import", str(listing), "--letter", "openai-board-2023",
+        "--source", "seed-003", "--on-error", "skip",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {checking.WORKERS_ENV} is a whole number of worker processes, not 'many'"
+    ]
+    assert seeded.scalar("SELECT count(*) FROM signatures") == 12

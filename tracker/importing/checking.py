@@ -1,0 +1,151 @@
+"""Checking and keying records, a batch at a time: in the importing process for a small list,
+and, once a list has shown itself large, in worker processes (one per core) while the importing
+process reads the file and loads the database. The rules are the same either way (`rules`,
+`keys`: pure functions of a record); only where they run differs, and the batches come back in
+the list's order, so an import's result does not depend on where its rows were checked.
+
+The workers come from a fork server (`multiprocessing`'s "forkserver"; "spawn" where there is
+none) that has imported the rules once: forking the importing process itself would copy its
+database connection and its threads. `TRACKER_IMPORT_WORKERS` sets how many (0: none).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from tracker.errors import BadInput
+from tracker.importing.keys import RowKeyer
+from tracker.importing.reader import Read
+from tracker.importing.rules import Columns, ImportRow, RowError, RowValidator
+
+BATCH_RECORDS = 5_000
+PARALLEL_FROM = 40_000  # records checked in-process before workers start (a small list: all)
+MAX_WORKERS = 8
+MAX_SAMPLES = 5
+WORKERS_ENV = "TRACKER_IMPORT_WORKERS"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How records are checked: `--strict`, `--dayfirst`, the database's timestamps, and a CSV
+    file's columns (known once its header is read)."""
+
+    strict: bool
+    dayfirst: bool
+    postgres: bool
+    columns: Columns
+
+
+@dataclass(slots=True)
+class Checked:
+    """A batch of records, checked and keyed, in the list's order: the staging values of its
+    entries, the rows refused, its first entries as read, and what checking and keying noted."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    samples: list[ImportRow] = field(default_factory=list)
+    cells_left_out: int = 0
+    cell_notes: list[RowError] = field(default_factory=list)
+    unusable_identifiers: int = 0
+    organizations: dict[str, str] | None = None
+
+
+class Checker:
+    """Checks and keys batches of records, keeping what repeats across a list's rows (dates,
+    affiliations, keys) between batches."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.validate = RowValidator(strict=options.strict, dayfirst=options.dayfirst)
+        self.keyer = RowKeyer(postgres=options.postgres)
+
+    def batch(self, records: list[Read], columns: Columns) -> Checked:
+        validate, keyer = self.validate, self.keyer
+        validate.cells_left_out, validate.cell_notes = 0, []
+        keyer.unusable_identifiers = 0
+        keyer.spellings.found = {}
+        checked = Checked()
+        rows, errors, samples = checked.rows, checked.errors, checked.samples
+        for record in records:
+            result = record if isinstance(record, RowError) else validate.check(record, columns)
+            if isinstance(result, RowError):
+                errors.append(result)
+                continue
+            rows.append(keyer.values(result))
+            if len(samples) < MAX_SAMPLES:
+                samples.append(result)
+        checked.cells_left_out, checked.cell_notes = validate.cells_left_out, validate.cell_notes
+        checked.unusable_identifiers = keyer.unusable_identifiers
+        checked.organizations = keyer.spellings.found
+        return checked
+
+
+_checker: Checker | None = None  # a worker's, for the import it serves
+
+
+def _check_in_worker(options: Options, records: list[Read]) -> Checked:
+    global _checker
+    if _checker is None or _checker.options != options:
+        _checker = Checker(options)
+    return _checker.batch(records, options.columns)
+
+
+def worker_count() -> int:
+    """`TRACKER_IMPORT_WORKERS`, else one per core this process may use (none on one core)."""
+    setting = os.environ.get(WORKERS_ENV)
+    if setting is not None:
+        if not setting.strip().isdigit():
+            raise BadInput(f"{WORKERS_ENV} is a whole number of worker processes, not {setting!r}")
+        return min(int(setting), MAX_WORKERS)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 0 if cores < 2 else min(cores, MAX_WORKERS)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, BATCH_RECORDS)):
+        yield batch
+
+
+def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Checked]:
+    """The records checked and keyed, a batch at a time, in order (see the module's doc)."""
+    checker = Checker(options)
+    workers: int | None = None  # decided once the list has shown itself large
+    pool: ProcessPoolExecutor | None = None
+    pending: deque[Future[Checked]] = deque()
+    read = 0
+    try:
+        for batch in _batches(records):
+            read += len(batch)
+            if workers is None and read > PARALLEL_FROM:
+                workers = worker_count()
+                pool = _pool(workers) if workers else None
+            if pool is None:
+                yield checker.batch(batch, options.columns)
+                continue
+            pending.append(pool.submit(_check_in_worker, options, batch))
+            while len(pending) > 2 * (workers or 1):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
