@@ -88,7 +88,10 @@ def _contents(tracker: Tracker) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
-def _imported(tracker: Tracker, listing: Path, folder: Path) -> tuple[object, ...]:
+Imported = tuple[list[str], str, str, dict[str, list[tuple[object, ...]]]]
+
+
+def _imported(tracker: Tracker, listing: Path, folder: Path) -> Imported:
     tracker.ok("source", "add", "s", "--title", "S")
     tracker.ok("letter", "add", "l", "--title", "L", "--addressed-to", "Board")
     folder.mkdir()
@@ -136,10 +139,14 @@ def test_workers_import_what_the_importing_process_imports(
     monkeypatch.setattr(checking, "BATCH_RECORDS", 7)
     parallel = _imported(again, listing, tmp_path / "parallel")
     summary, rejects, merges, contents = alone
-    assert "rejected" in summary[0] and "0 rejected" not in summary[0]
-    assert rejects.count("\n") > 5 and merges.count("\n") > 5
+    assert "rejected" in summary[0]
+    assert "0 rejected" not in summary[0]
+    assert rejects.count("\n") > 5
+    assert merges.count("\n") > 5
     assert any("could not be read" in line for line in summary)
-    assert len(contents["signatures"]) > 300 and contents["roles"] and contents["organizations"]
+    assert len(contents["signatures"]) > 300
+    assert contents["roles"]
+    assert contents["organizations"]
     assert parallel == alone
 
 
