@@ -165,3 +165,19 @@ def test_the_number_of_workers_must_be_a_number(
         f"error: {checking.WORKERS_ENV} is a whole number of worker processes, not 'many'"
     ]
     assert seeded.scalar("SELECT count(*) FROM signatures") == 12
+
+
+def test_the_workers_rules_need_no_database_layer() -> None:
+    """A worker imports the rules alone: no SQLAlchemy, no models (light and quick to start)."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "tracker.db.models", "tracker.services")
+    probe = (
+        "import sys, tracker.importing.checking; "
+        f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"
