@@ -15,11 +15,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import measured
+from measure import measured, measured_tree
 from synthetic import write_realistic, write_signatories
 
 TRACKER = [sys.executable, "-m", "tracker"]
@@ -31,34 +30,6 @@ def run(command: list[str], *, check: bool = True) -> tuple[float, float, int]:
     if check and code not in (0,):
         raise SystemExit(f"{' '.join(command)} exited {code}")
     return seconds, peak, code
-
-
-def _tree(pid: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return [pid]
-    return [pid, *(p for child in children for p in _tree(int(child)))]
-
-
-def tree_pss(command: list[str]) -> float | None:
-    """Peak proportional set size (MiB) of a command and its worker processes together, sampled
-    every 50 ms from /proc (shared pages counted once); None where /proc has no smaps_rollup."""
-    if not Path("/proc/self/smaps_rollup").exists():
-        return None
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    while process.poll() is None:
-        total = 0
-        for pid in _tree(process.pid):
-            try:
-                with open(f"/proc/{pid}/smaps_rollup") as rollup:
-                    total += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-            except OSError:
-                continue  # the process ended between the listing and the read
-        peak = max(peak, total)
-        time.sleep(0.05)
-    return peak / 1024
 
 
 def median(command: list[str], runs: int, **kwargs: bool) -> tuple[float, float]:
@@ -160,7 +131,7 @@ def main() -> None:
             )
             report = [*TRACKER, "--db", big, "report", "all", "bench", "--dir", f"{out}/reports"]
             runs = [run(report) for _ in range(args.runs)]
-            pss = tree_pss(report)
+            pss = measured_tree(report, quiet_stderr=True)[3]
         seconds = statistics.median(r[0] for r in runs)
         fastest, slowest = min(r[0] for r in runs), max(r[0] for r in runs)
         rss = max(r[1] for r in runs)
@@ -169,7 +140,7 @@ def main() -> None:
             f"report all ({args.people} signatures)  {seconds:7.2f} s  "
             f"({fastest:.2f}-{slowest:.2f} s over {args.runs} runs)  "
             f"{seconds / floor:.1f}x the export; peak {rss:.0f} MiB (largest process)"
-            + ("" if pss is None else f", {pss:.0f} MiB PSS (all processes together)")
+            + f", {pss:.0f} MiB PSS (all processes together)"
         )
         for realistic in (False, True):
             small = build(folder, args.duplicates, realistic=realistic)
