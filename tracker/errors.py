@@ -47,3 +47,8 @@ class CheckFailed(TrackerError):
     """A check that was asked for did not hold (`demand check`)."""
 
     exit_code = 1
+
+
+class WorkerStopped(TrackerError):
+    """A worker process of the command stopped before its work was done (killed, out of
+    memory); the command's transaction is rolled back."""

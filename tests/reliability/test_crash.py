@@ -115,3 +115,43 @@ def test_sigkill_during_an_import(
     assert done.returncode == 0, done.stderr
     assert f"{ROWS} rows read, {ROWS} added" in done.stdout
     assert tracker.scalar("SELECT count(*) FROM signatures") == before + ROWS
+
+
+def _grandchildren(pid: int) -> list[int]:
+    """The processes the import's fork server started: its workers."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        path = Path(f"/proc/{child}/task/{child}/children")
+        found += [int(p) for p in path.read_text().split()] if path.exists() else []
+    return found
+
+
+@pytest.mark.slow
+def test_a_worker_killed_during_an_import(sqlite_tracker: Tracker, tmp_path: Path) -> None:
+    """A worker that checks records is killed (as the out-of-memory killer would): the import
+    stops with one line, exit 2, and nothing of it remains."""
+    tracker = sqlite_tracker
+    tracker.ok("seed")
+    listing = tmp_path / "big.csv"
+    _write_list(listing)
+    before = tracker.scalar("SELECT count(*) FROM signatures")
+    command = [sys.executable, "-m", "tracker", "--db", tracker.url, "signatory", "import"]
+    command += [str(listing), "--letter", "openai-board-2023", "--source", "seed-003"]
+    environment = {**os.environ, "TRACKER_IMPORT_WORKERS": "2"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    )
+    deadline = time.monotonic() + 120
+    while not (workers := _grandchildren(process.pid)):
+        assert process.poll() is None, "the import finished before its workers started"
+        assert time.monotonic() < deadline, "never saw a worker"
+        time.sleep(0.01)
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr.decode()
+    assert stderr.decode().splitlines() == [
+        "error: an import worker process stopped before its work was done (killed, or out of "
+        "memory); nothing was written; try again, or with TRACKER_IMPORT_WORKERS=0"
+    ]
+    assert tracker.scalar("SELECT count(*) FROM signatures") == before
+    assert tracker.scalar("SELECT count(*) FROM history WHERE action = 'import'") == 0

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from tracker.errors import BadInput
+from tracker.errors import BadInput, WorkerStopped
 from tracker.importing.keys import RowKeyer
 from tracker.importing.reader import Read
 from tracker.importing.rules import Columns, ImportRow, RowError, RowValidator
@@ -116,7 +118,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
+
+
+def _quiet() -> None:
+    """A worker writes nothing to the terminal: its errors come back to the importing process
+    with its batch, and when the pool breaks (a worker killed) the others stop without a word."""
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the worker's, for its life)
 
 
 def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
@@ -146,6 +154,11 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerStopped(
+            "an import worker process stopped before its work was done (killed, or out of "
+            f"memory); nothing was written; try again, or with {WORKERS_ENV}=0"
+        ) from None
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
