@@ -96,3 +96,32 @@ def test_no_private_value_in_any_output(tracker: Tracker, tmp_path: Path) -> Non
     for secret in secrets:
         assert secret not in exported
     assert WITHHELD in tracker.ok("letter", "export", slug, "--private")
+
+
+def test_the_history_names_no_withheld_signer(tracker: Tracker) -> None:
+    """The history was written when things happened: a signer named then, and withheld since,
+    is left out of it as it is read now (`history --private` shows it)."""
+    tracker.ok("seed")
+    slug = "openai-board-2023"
+    later = "Laura Later"
+    tracker.ok("signatory", "add", later, "--letter", slug, "--source", "seed-003")
+    tracker.ok("signatory", "status", later, "--letter", slug, "--to", "confirmed",
+               "--source", "seed-003")  # fmt: skip
+    tracker.ok("signatory", "withhold", later, "--letter", slug, "--source", "seed-003")
+    tracker.ok(
+        "signatory", "add", WITHHELD, "--letter", slug, "--source", "seed-003", "--withheld",
+        "--email", EMAILS[0],
+    )  # fmt: skip
+    for options in ((), ("--letter", slug)):
+        for fmt in ("json", "csv", "table"):
+            text = tracker.ok("history", *options, "--limit", "500", "-f", fmt)
+            for secret in (later, WITHHELD, EMAILS[0]):
+                assert secret not in text, (options, fmt, secret)
+    rows = json.loads(tracker.ok("history", "--limit", "500", "-f", "json"))
+    hidden = [row for row in rows if row["summary"].startswith("(withheld: ")]
+    assert len(hidden) == 5  # two people added, two signed, one status changed
+    assert all(row["before"] is None and row["after"] is None for row in hidden)
+    assert any("Mira Murati signed" in row["summary"] for row in rows)  # the others as written
+    private = tracker.ok("history", "--limit", "500", "--private", "-f", "json")
+    assert f"{later} signed {slug}" in private
+    assert f"{WITHHELD} signed {slug}" in private

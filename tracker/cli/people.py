@@ -261,9 +261,13 @@ def history(
     person: str | None = typer.Option(None, "--person", metavar="NAME"),
     letter: str | None = typer.Option(None, "--letter", metavar="SLUG"),
     limit: int = typer.Option(50, "--limit", metavar="N", min=1, max=MAX_NUMBER),
+    private: bool = typer.Option(
+        False, "--private", help="Show entries about withheld signers in full (personal data)."
+    ),
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """The audit trail, newest first: when, what, before and after, source."""
+    """The audit trail, newest first: when, what, before and after, source. An entry about a
+    signature withheld at its signer's request shows no text unless --private."""
     from tracker.errors import BadInput
     from tracker.services.history import read_history
     from tracker.services.letters import get_letter
@@ -274,7 +278,9 @@ def history(
     with unit_of_work(readonly=True) as uow:
         person_id = resolve_existing(uow=uow, name=person).id if person else None
         letter_id = get_letter(uow=uow, slug=letter).id if letter else None
-        rows = read_history(uow=uow, person_id=person_id, letter_id=letter_id, limit=limit)
+        rows = read_history(
+            uow=uow, person_id=person_id, letter_id=letter_id, limit=limit, private=private
+        )
     emit(rows, ["at", "action", "entity", "summary", "source"], fmt)
 
 

@@ -1,4 +1,10 @@
-"""Reading the audit trail back, newest first."""
+"""Reading the audit trail back, newest first.
+
+The trail is never rewritten, and it was written when each thing happened: "Ana Lima signed
+letter-x", before Ana asked not to be named on it. So it is read with today's wishes: an entry
+about a signature that is withheld now (the signature itself, or its signer on that letter), or
+about a person known only as a withheld signer, is shown without its text, unless the user asks
+for private data."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.db.models import HistoryEntry, Source
+from tracker.db.models import HistoryEntry, Signature, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso
 
@@ -18,6 +24,7 @@ def read_history(
     person_id: int | None = None,
     letter_id: int | None = None,
     limit: int | None = 50,
+    private: bool = False,
 ) -> list[dict[str, Any]]:
     query = (
         select(HistoryEntry, Source.key)
@@ -30,8 +37,10 @@ def read_history(
         query = query.where(HistoryEntry.letter_id == letter_id)
     if limit is not None:
         query = query.limit(limit)
-    return [
-        {
+    hidden = _Withheld(uow) if not private else None
+    found = []
+    for entry, source in uow.session.execute(query):
+        row = {
             "at": iso(entry.at),
             "action": entry.action,
             "entity": entry.entity,
@@ -40,5 +49,45 @@ def read_history(
             "after": json.loads(entry.after) if entry.after else None,
             "source": source,
         }
-        for entry, source in uow.session.execute(query)
-    ]
+        if hidden is not None and hidden.covers(entry):
+            row.update(summary=WITHHELD_SUMMARY, before=None, after=None)
+        found.append(row)
+    return found
+
+
+WITHHELD_SUMMARY = "(withheld: about a signature whose signer asked not to be named)"
+_NAMES_NO_ONE = ("withhold", "unwithhold", "import")  # their text names nobody
+
+
+class _Withheld:
+    """The signatures withheld now, by id and by (letter, signer); and the people known only as
+    withheld signers (no signature of theirs is named)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        rows = uow.session.execute(
+            select(Signature.id, Signature.letter_id, Signature.person_id).where(
+                Signature.withheld.is_(True)
+            )
+        ).all()
+        self.ids = {row.id for row in rows}
+        self.signers = {(row.letter_id, row.person_id) for row in rows}
+        signers = {row.person_id for row in rows}
+        named: set[int] = set()
+        if signers:
+            named.update(
+                uow.session.scalars(
+                    select(Signature.person_id).where(
+                        Signature.person_id.in_(signers), Signature.withheld.is_(False)
+                    )
+                )
+            )
+        self.people = signers - named
+
+    def covers(self, entry: HistoryEntry) -> bool:
+        if entry.action in _NAMES_NO_ONE:
+            return False
+        if entry.entity == "signature" and entry.entity_id in self.ids:
+            return True
+        if entry.letter_id is None:
+            return entry.person_id in self.people
+        return (entry.letter_id, entry.person_id) in self.signers
