@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -127,6 +129,27 @@ def _quiet() -> None:
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the worker's, for its life)
 
 
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back while the pool starts its threads and processes: the threads keep the
+    signal mask they start with, so Ctrl-C then always reaches the importing process's main
+    thread (one that reached a pool thread would leave the main thread waiting, and could be
+    raised inside a finalizer, where Python drops it); held, it is raised on release."""
+    if not hasattr(signal, "pthread_sigmask"):  # not on POSIX
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _submitted(pool: ProcessPoolExecutor, options: Options, batch: list[Read]) -> Future[Checked]:
+    with _ctrl_c_held():  # submitting starts the pool's threads and processes
+        return pool.submit(_check_in_worker, options, batch)
+
+
 def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH_RECORDS)):
@@ -145,11 +168,13 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
             read += len(batch)
             if workers is None and read > PARALLEL_FROM:
                 workers = worker_count()
-                pool = _pool(workers) if workers else None
+                if workers:
+                    with _ctrl_c_held():  # its queues start the resource tracker
+                        pool = _pool(workers)
             if pool is None:
                 yield checker.batch(batch, options.columns)
                 continue
-            pending.append(pool.submit(_check_in_worker, options, batch))
+            pending.append(_submitted(pool, options, batch))
             while len(pending) > 2 * (workers or 1):
                 yield pending.popleft().result()
         while pending:
