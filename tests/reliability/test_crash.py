@@ -31,15 +31,35 @@ def _kill_when(
     ready: Callable[[], bool],
     what: str,
     sig: signal.Signals = signal.SIGKILL,
-) -> None:
-    """Signal the process as soon as `ready()` holds (polled), failing if it ends first."""
+) -> list[int]:
+    """Signal the process as soon as `ready()` holds (polled), failing if it ends first; the
+    processes it had started (its import's workers, their fork server)."""
     deadline = time.monotonic() + 120
     while not ready():
         assert process.poll() is None, f"the import finished before {what}"
         assert time.monotonic() < deadline, f"never saw {what}"
         time.sleep(0.01)
+    started = _descendants(process.pid)
     process.send_signal(sig)
     process.wait(timeout=60)
+    return started
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [p for child in children for p in (int(child), *_descendants(int(child)))]
+
+
+def _all_gone(pids: list[int], seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _size(pattern: str, folder: Path) -> int:
@@ -65,8 +85,9 @@ def test_sigkill_during_an_import(
     sqlite_tracker: Tracker, tmp_path: Path, sig: signal.Signals
 ) -> None:
     """Killed (or stopped with Ctrl-C) while it stages the file (the staging table's temporary
-    file grows), then while it writes (the database's write-ahead log grows): nothing of either
-    import remains, and the next import succeeds. Ctrl-C says so in one line, exit 130."""
+    file grows; its workers check records), then while it writes (the database's write-ahead
+    log grows): nothing of any of these imports remains, no process it started outlives it, and
+    the next import succeeds. Ctrl-C says so in one line, exit 130."""
     tracker = sqlite_tracker
     tracker.ok("seed")
     listing = tmp_path / "big.csv"
@@ -92,6 +113,7 @@ def test_sigkill_during_an_import(
     database = Path(tracker.url.removeprefix("sqlite:///"))
     moments: dict[str, Callable[[int], bool]] = {
         "the staging table grew": lambda pid: _temporary_store(pid) > 2**20,
+        "its workers checked records": lambda pid: bool(_grandchildren(pid)),
         "the write-ahead log grew": lambda pid: (
             _size(database.name + "-wal", database.parent) > 4 * 2**20
         ),
@@ -100,7 +122,8 @@ def test_sigkill_during_an_import(
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
         )
-        _kill_when(process, functools.partial(ready, process.pid), what, sig)
+        started = _kill_when(process, functools.partial(ready, process.pid), what, sig)
+        assert _all_gone(started), f"{what}: processes the import started outlived it"
         if sig is signal.SIGINT:
             assert process.returncode == 130, what
             assert process.stderr is not None

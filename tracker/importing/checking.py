@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -119,14 +121,38 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver, resource_tracker
+
         context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
+        # Started here, before Ctrl-C is held back (they would keep the mask they start with).
+        forkserver.ensure_running()
+        resource_tracker.ensure_running()
+    with _ctrl_c_held():  # the pool's queues and threads, started now
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_started,
+            initargs=(os.getpid(),),
+        )
 
 
-def _quiet() -> None:
-    """A worker writes nothing to the terminal: its errors come back to the importing process
-    with its batch, and when the pool breaks (a worker killed) the others stop without a word."""
+def _worker_started(importer: int) -> None:
+    """A worker writes nothing to the terminal (its errors come back to the importing process
+    with its batch; when the pool breaks, the others stop without a word), and stops when the
+    importing process is gone, killed (a pool's workers would otherwise wait for work forever)."""
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the worker's, for its life)
+    threading.Thread(target=_stop_with, args=(importer,), daemon=True).start()
+
+
+def _stop_with(importer: int) -> None:
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(importer, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # another user's process took its number: it is gone too
+            os._exit(1)
 
 
 @contextmanager
@@ -169,8 +195,7 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
             if workers is None and read > PARALLEL_FROM:
                 workers = worker_count()
                 if workers:
-                    with _ctrl_c_held():  # its queues start the resource tracker
-                        pool = _pool(workers)
+                    pool = _pool(workers)
             if pool is None:
                 yield checker.batch(batch, options.columns)
                 continue
