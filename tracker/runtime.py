@@ -20,3 +20,28 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_ctrl_c = False
+
+
+def _on_ctrl_c(signum: int, frame: object) -> None:
+    global _ctrl_c
+    _ctrl_c = True
+    raise KeyboardInterrupt
+
+
+def keep_ctrl_c() -> None:
+    """Ctrl-C raises KeyboardInterrupt, as Python's own handler does, and is remembered: Python
+    drops an exception raised inside a finalizer, so a Ctrl-C that lands while one runs would
+    be lost; the long loops call `stop_if_interrupted` at their safe points. A Ctrl-C that
+    the process was started ignoring (a background job) stays ignored."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+
+
+def stop_if_interrupted() -> None:
+    if _ctrl_c:
+        raise KeyboardInterrupt

@@ -77,8 +77,10 @@ def main() -> None:
     """The edge: what the environment does wrong (no space left, a closed pipe, bytes that are
     not text) becomes one line on stderr, never a traceback."""
     from tracker.cli.terminal import guard_terminal
+    from tracker.runtime import keep_ctrl_c
 
     guard_terminal()
+    keep_ctrl_c()
     problem = _bad_argument()
     if problem:
         print(problem, file=sys.stderr)

@@ -26,6 +26,7 @@ from tracker.importing.resolution import Link, Resolution, resolve
 from tracker.importing.rules import MAX_CELL_NOTES, Columns, ImportRow, RowError
 from tracker.importing.source import InputFile
 from tracker.importing.staging import Reading, Stager, drop_temporary_tables
+from tracker.runtime import stop_if_interrupted
 from tracker.services import audit
 from tracker.services.letters import get_letter
 from tracker.services.sources import get_source
@@ -152,6 +153,7 @@ def import_signatories(
     options = Options(strict=strict, dayfirst=dayfirst, postgres=stager.postgres, columns=columns)
     records = read_records(reader, chosen, columns, pattern, page)
     for checked in checked_batches(records, options):
+        stop_if_interrupted()
         for error in checked.errors:
             rejected += 1
             if len(errors) < MAX_LISTED_ERRORS:
@@ -167,6 +169,7 @@ def import_signatories(
         if progress is not None:
             progress(stager.count + rejected, reader.bytes_read)
     stager.finish()
+    stop_if_interrupted()
     reading = Reading(
         stager.count,
         spellings.found,
@@ -201,6 +204,7 @@ def import_signatories(
         now=now if postgres else sqlite_text(now),
         on_link=on_link,
     )
+    stop_if_interrupted()
     drop_temporary_tables(connection)
     summary = ImportSummary(
         **asdict(resolution),
