@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -96,11 +99,35 @@ class Checker:
 _checker: Checker | None = None  # a worker's, for the import it serves
 
 
-def _check_in_worker(options: Options, records: list[Read]) -> Checked:
+def _check_in_worker(options: Options, batch: str) -> str:
+    """A batch checked in a worker. Batches go both ways as files in the import's private
+    scratch folder, and the pool carries only their paths: a message too small to be cut short,
+    so a worker killed while reading or handing back (the out-of-memory killer) cannot leave
+    the pool waiting on a half-written message; the pool sees it die."""
     global _checker
     if _checker is None or _checker.options != options:
         _checker = Checker(options)
-    return _checker.batch(records, options.columns)
+    records: list[Read] = _read_and_remove(batch)
+    return _written(_checker.batch(records, options.columns), os.path.dirname(batch))
+
+
+def _written(value: Any, scratch: str) -> str:
+    handle, path = tempfile.mkstemp(dir=scratch, suffix=".pickle")
+    with open(handle, "wb") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read_and_remove(path: str) -> Any:
+    with open(path, "rb") as handle:  # written by this import, in a folder only it can read
+        value = pickle.load(handle)
+    os.unlink(path)
+    return value
+
+
+def _collected(future: Future[str]) -> Checked:
+    checked: Checked = _read_and_remove(future.result())
+    return checked
 
 
 def worker_count() -> int:
@@ -171,9 +198,14 @@ def _ctrl_c_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _submitted(pool: ProcessPoolExecutor, options: Options, batch: list[Read]) -> Future[Checked]:
+def _submitted(
+    pool: ProcessPoolExecutor, options: Options, scratch: str, batch: list[Read]
+) -> Future[str]:
     with _ctrl_c_held():  # submitting starts the pool's threads and processes
-        return pool.submit(_check_in_worker, options, batch)
+        try:
+            return pool.submit(_check_in_worker, options, _written(batch, scratch))
+        except (ValueError, OSError) as exc:  # the pool broke as the batch went in
+            raise BrokenProcessPool(str(exc)) from exc
 
 
 def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
@@ -187,7 +219,8 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
     checker = Checker(options)
     workers: int | None = None  # decided once the list has shown itself large
     pool: ProcessPoolExecutor | None = None
-    pending: deque[Future[Checked]] = deque()
+    scratch = ""
+    pending: deque[Future[str]] = deque()
     read = 0
     try:
         for batch in _batches(records):
@@ -195,15 +228,16 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
             if workers is None and read > PARALLEL_FROM:
                 workers = worker_count()
                 if workers:
+                    scratch = tempfile.mkdtemp(prefix="tracker-import-checked-")
                     pool = _pool(workers)
             if pool is None:
                 yield checker.batch(batch, options.columns)
                 continue
-            pending.append(_submitted(pool, options, batch))
+            pending.append(_submitted(pool, options, scratch, batch))
             while len(pending) > 2 * (workers or 1):
-                yield pending.popleft().result()
+                yield _collected(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield _collected(pending.popleft())
     except BrokenProcessPool:
         raise WorkerStopped(
             "an import worker process stopped before its work was done (killed, or out of "
@@ -212,3 +246,4 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(scratch, ignore_errors=True)
