@@ -33,6 +33,12 @@ class DatabaseUnavailable(TrackerError):
     """The database cannot be reached, is not initialised, or is busy."""
 
 
+NO_SPACE = (
+    "no space left: the disk that holds the database or the temporary folder (TMPDIR) is full; "
+    "nothing was written"
+)
+
+
 class Conflict(TrackerError):
     """An ambiguity the user must decide: a probable duplicate, a name matching several people."""
 

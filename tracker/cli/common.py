@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import typer
 
 from tracker.domain.text import terminal_safe
-from tracker.errors import DatabaseUnavailable, TrackerError
+from tracker.errors import NO_SPACE, DatabaseUnavailable, TrackerError
 from tracker.settings import database_url
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a command needs the database, not for --help
@@ -75,10 +75,7 @@ def _database_message(exc: DBAPIError) -> TrackerError:
     if isinstance(exc, IntegrityError):
         return TrackerError(f"the change conflicts with what is stored: {first}")
     if "database or disk is full" in first:
-        return DatabaseUnavailable(
-            "no space left: the disk that holds the database or the temporary folder (TMPDIR) "
-            "is full; nothing was written"
-        )
+        return DatabaseUnavailable(NO_SPACE)
     if "readonly database" in first:
         return DatabaseUnavailable(
             "the database is read-only here (a read-only file, folder or medium): reading "

@@ -11,6 +11,7 @@ database connection and its threads. `TRACKER_IMPORT_WORKERS` sets how many (0: 
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import pickle
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from tracker.errors import BadInput, WorkerStopped
+from tracker.errors import NO_SPACE, BadInput, DatabaseUnavailable, WorkerStopped
 from tracker.importing.keys import RowKeyer
 from tracker.importing.reader import Read
 from tracker.importing.rules import Columns, ImportRow, RowError, RowValidator
@@ -112,9 +113,14 @@ def _check_in_worker(options: Options, batch: str) -> str:
 
 
 def _written(value: Any, scratch: str) -> str:
-    handle, path = tempfile.mkstemp(dir=scratch, suffix=".pickle")
-    with open(handle, "wb") as out:
-        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        handle, path = tempfile.mkstemp(dir=scratch, suffix=".pickle")
+        with open(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DatabaseUnavailable(NO_SPACE) from None
+        raise
     return path
 
 
@@ -202,8 +208,9 @@ def _submitted(
     pool: ProcessPoolExecutor, options: Options, scratch: str, batch: list[Read]
 ) -> Future[str]:
     with _ctrl_c_held():  # submitting starts the pool's threads and processes
+        path = _written(batch, scratch)  # a full disk says so, as anywhere else
         try:
-            return pool.submit(_check_in_worker, options, _written(batch, scratch))
+            return pool.submit(_check_in_worker, options, path)
         except (ValueError, OSError) as exc:  # the pool broke as the batch went in
             raise BrokenProcessPool(str(exc)) from exc
 
