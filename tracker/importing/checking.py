@@ -182,9 +182,7 @@ def _stop_with(importer: int) -> None:
         time.sleep(0.5)
         try:
             os.kill(importer, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # another user's process took its number: it is gone too
+        except (ProcessLookupError, PermissionError):  # gone (or its number reused by another)
             os._exit(1)
 
 
