@@ -1,3 +1,6 @@
+import sys
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -93,6 +96,16 @@ def test_invisible_characters_never_change_the_key(name: str, extra: list[str], 
     for invisible in extra:
         chars.insert(data.draw(st.integers(0, len(chars))), invisible)
     assert name_key("".join(chars)) == name_key(name)
+
+
+def test_every_format_character_in_unicode_is_dropped_and_nothing_else() -> None:
+    format_characters = "".join(
+        chr(cp) for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf"
+    )
+    assert len(format_characters) > 150
+    assert name_key(f"Mira{format_characters}Murati") == name_key("MiraMurati")
+    assert name_key("Mira\u00adMurati\u200b") == name_key("MiraMurati")
+    assert name_key("Ana\u00a0María") == name_key("ana maría")  # a no-break space is a space
 
 
 @given(names)

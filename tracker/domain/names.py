@@ -18,25 +18,25 @@ from tracker.errors import BadInput
 
 MAX_NAME_LENGTH = 300
 
-# Format characters (Cf: zero-width space and joiners, LRM/RLM, embeddings, overrides, isolates,
-# the BOM, soft hyphen) are invisible: a name means the same without them.
-# Planes 0, 1 and 14 hold every Cf character; scanning only them keeps start-up fast.
-_CF_PLANES = (range(0x0000, 0x20000), range(0xE0000, 0xE1000))
+class _Invisible(dict[int, "str | None"]):
+    """`str.translate` table dropping format characters (Cf: zero-width space and joiners, LRM/RLM,
+    embeddings, overrides, isolates, the BOM, soft hyphen): a name means the same without them.
+
+    Filled a code point at a time as text meets them, so no process pays for scanning Unicode."""
+
+    def __missing__(self, cp: int) -> str | None:
+        kept = None if unicodedata.category(chr(cp)) == "Cf" else chr(cp)
+        self[cp] = kept
+        return kept
 
 
-@lru_cache(maxsize=1)
-def _invisible() -> dict[int, None]:
-    return {
-        cp: None for plane in _CF_PLANES for cp in plane if unicodedata.category(chr(cp)) == "Cf"
-    }
-
-
+_INVISIBLE = _Invisible()
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES_RE = re.compile(r"\s+")
 
 
 def _fold_once(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_invisible())
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = skeleton(text.casefold())
     return " ".join(unicodedata.normalize("NFC", text).split())
 
@@ -92,7 +92,7 @@ def clean_text(raw: str, *, what: str, limit: int) -> str:
     name = raw.strip()
     if name.isascii() and name.isprintable() and 0 < len(name) <= limit:
         return name  # the common case: nothing invisible, nothing to check further
-    if not name or not name.translate(_invisible()).strip():
+    if not name or not name.translate(_INVISIBLE).strip():
         raise BadInput(f"the {what} is empty")
     if len(name) > limit:
         raise BadInput(f"the {what} is {len(name)} characters long; the limit is {limit}")
@@ -128,7 +128,3 @@ def blocking_keys(name: str, key: str | None = None) -> BlockingKeys:
         return BlockingKeys(key=key, last=words[0], first=words[0][:1])
     return BlockingKeys(key=key, last=words[-1], first=f"{words[0]} {words[-1][:1]}")
 
-
-def has_invisible(text: str) -> bool:
-    invisible = _invisible()
-    return any(ord(ch) in invisible for ch in text)
