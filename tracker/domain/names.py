@@ -18,6 +18,7 @@ from tracker.errors import BadInput
 
 MAX_NAME_LENGTH = 300
 
+
 class _Invisible(dict[int, "str | None"]):
     """`str.translate` table dropping format characters (Cf: zero-width space and joiners, LRM/RLM,
     embeddings, overrides, isolates, the BOM, soft hyphen): a name means the same without them.
@@ -127,4 +128,3 @@ def blocking_keys(name: str, key: str | None = None) -> BlockingKeys:
     if len(words) == 1:
         return BlockingKeys(key=key, last=words[0], first=words[0][:1])
     return BlockingKeys(key=key, last=words[-1], first=f"{words[0]} {words[-1][:1]}")
-
