@@ -125,3 +125,47 @@ def test_the_history_names_no_withheld_signer(tracker: Tracker) -> None:
     private = tracker.ok("history", "--limit", "500", "--private", "-f", "json")
     assert f"{later} signed {slug}" in private
     assert f"{WITHHELD} signed {slug}" in private
+
+
+def test_the_review_queue_and_a_persons_page_name_no_withheld_signer(tracker: Tracker) -> None:
+    """A person known only as a withheld signer is reviewed like anyone (they may be someone named
+    elsewhere), by #ID: the queue, their page and the "did you mean" question never name them,
+    and no evidence quotes an e-mail address; `--private` shows both."""
+    tracker.ok("seed")
+    slug = "openai-board-2023"
+    add = ("signatory", "add")
+    where = ("--letter", slug, "--source", "seed-003")
+    tracker.ok(*add, WITHHELD, *where, "--withheld", "--email", EMAILS[0])
+    tracker.ok(*add, "Wilhelmina Withhold", *where, "--new-person")
+    tracker.ok(*add, "W. Withheld", *where, "--email", EMAILS[0], "--new-person")
+    (withheld_id,) = (tracker.scalar("SELECT id FROM people WHERE name = :n", n=WITHHELD),)
+    secrets = (WITHHELD, EMAILS[0])
+    queue = {fmt: tracker.ok("person", "duplicates", "-f", fmt) for fmt in ("table", "csv", "json")}
+    pages = [
+        tracker.ok("person", "show", f"#{withheld_id}", "-f", fmt) for fmt in ("table", "json")
+    ]
+    question = tracker(*add, "Wilhelmina Wihtheld", *where)  # a near miss
+    assert question.exit_code == 3
+    for text in (*queue.values(), *pages, question.output):
+        for secret in secrets:
+            assert secret not in text
+    pairs = json.loads(queue["json"])
+    assert {(pair["first_id"], pair["first"]) for pair in pairs} == {(withheld_id, "(withheld)")}
+    assert "same email" in pairs[0]["evidence_for"]  # said, not quoted
+    assert f"#{withheld_id} (withheld)" in question.output
+    page = json.loads(pages[1])
+    assert (page["name"], page["signatures"], page["withheld_signatures"]) == ("(withheld)", [], 1)
+    # asked for explicitly
+    assert WITHHELD in tracker.ok("person", "duplicates", "--private", "-f", "json")
+    private = json.loads(tracker.ok("person", "show", f"#{withheld_id}", "--private", "-f", "json"))
+    assert private["name"] == WITHHELD
+    assert [(s["as_written"], s["withheld"]) for s in private["signatures"]] == [(WITHHELD, True)]
+    # someone named on one letter and withheld on another: the named entry shows, the other not
+    tracker.ok("letter", "add", "other-letter", "--title", "Other", "--addressed-to", "Someone",
+               "--date", "2024-01-02", "--source", "seed-003")  # fmt: skip
+    tracker.ok(*add, "Mira Murati", "--letter", "other-letter", "--source", "seed-003",
+               "--withheld")  # fmt: skip
+    mira = json.loads(tracker.ok("person", "show", "Mira Murati", "-f", "json"))
+    assert [s["letter"] for s in mira["signatures"]] == [slug]
+    assert mira["withheld_signatures"] == 1
+    assert "other-letter" not in tracker.ok("person", "show", "Mira Murati")

@@ -52,13 +52,20 @@ def person_add(
 
 @person_app.command("show")
 @handle_errors
-def person_show(name: str, fmt: OutputFormat = FormatOption) -> None:
+def person_show(
+    name: str,
+    private: bool = typer.Option(
+        False, "--private", help="Show entries whose signer asked not to be named (personal data)."
+    ),
+    fmt: OutputFormat = FormatOption,
+) -> None:
     """Show a person: display name, aliases, roles, signatures and history."""
     from tracker.services.people import resolve_existing
     from tracker.services.profiles import person_profile
 
     with unit_of_work(readonly=True) as uow:
-        profile = person_profile(uow=uow, person=resolve_existing(uow=uow, name=name))
+        person = resolve_existing(uow=uow, name=name)
+        profile = person_profile(uow=uow, person=person, private=private)
     if fmt is OutputFormat.json:
         emit_json(profile)
         return
@@ -76,10 +83,15 @@ def person_show(name: str, fmt: OutputFormat = FormatOption) -> None:
     for sig in profile["signatures"]:
         say(
             f"  signed: {sig['letter']} as {sig['as_written']!r}, {sig['status']} ({sig['source']})"
+            + (" (withheld)" if sig["withheld"] else "")
         )
         for change in sig["changes"]:
             why = f": {change['reason']}" if change["reason"] else ""
             say(f"    {change['at']} {change['from']} -> {change['to']} ({change['source']}){why}")
+    if profile["withheld_signatures"]:
+        count = profile["withheld_signatures"]
+        entries = "1 entry" if count == 1 else f"{count} entries"
+        say(f"  withheld: {entries} whose signer asked not to be named (--private shows them)")
     for entry in profile["history"]:
         say(f"  {entry['at']}  {entry['summary']} ({entry['source'] or '-'})")
 
@@ -174,6 +186,9 @@ def person_duplicates(
     min_score: float = typer.Option(
         50.0, "--min-score", metavar="S", min=0.0, max=100.0, help="Leave out pairs below S."
     ),
+    private: bool = typer.Option(
+        False, "--private", help="Name people known only as withheld signers (personal data)."
+    ),
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """The review queue: pairs of people who are probably one person, best first, with a score
@@ -181,7 +196,7 @@ def person_duplicates(
     from tracker.services.duplicates import find_duplicates
 
     with unit_of_work(readonly=True) as uow:
-        pairs = find_duplicates(uow=uow, slug=letter, min_score=min_score)
+        pairs = find_duplicates(uow=uow, slug=letter, min_score=min_score, private=private)
     emit(
         [p.as_dict() for p in pairs],
         ["score", "first_id", "first", "second_id", "second", "reason"],

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -305,6 +306,13 @@ class Signature(Base):
     __table_args__ = (
         UniqueConstraint("letter_id", "source_id", "entry"),
         Index("ix_signatures_letter_id_position", "letter_id", "position"),
+        # The few withheld entries, found without reading the list (`services.withheld`).
+        Index(
+            "ix_signatures_withheld",
+            "person_id",
+            sqlite_where=text("withheld = 1"),
+            postgresql_where=text("withheld"),
+        ),
         CheckConstraint(_one_of("status", SIGNATURE_STATUSES), name="status"),
         CheckConstraint("position IS NULL OR position > 0", name="position_positive"),
         CheckConstraint("entry IS NULL OR entry > 0", name="entry_positive"),

@@ -171,7 +171,9 @@ def compare(a: Signer, b: Signer, *, stats: NameStats | None = None) -> Comparis
     for identifier in shared:
         weight += _SHARED_PERSONAL if identifier.personal else _SHARED_SITE
         what = identifier.kind if identifier.personal else "site"
-        evidence_for.append(f"same {what} {identifier.key}")
+        # An e-mail address is personal data: the evidence says it is shared, not what it is.
+        shown = "" if identifier.kind == "email" else f" {identifier.key}"
+        evidence_for.append(f"same {what}{shown}")
     conflicting = []
     for kind in IDENTIFIER_KINDS:
         mine = {i for i in a.identifiers if i.kind == kind}

@@ -12,7 +12,7 @@ has judged (`not-same`) and people merged away are left out.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, text
@@ -33,6 +33,7 @@ from tracker.runtime import gc_paused
 from tracker.services.blocking import Named, candidate_pairs
 from tracker.services.evidence import affiliations, expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
+from tracker.services.withheld import Withheld
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,8 +144,14 @@ class _People:
 
 
 def find_duplicates(
-    *, uow: UnitOfWork, slug: str | None = None, min_score: float = REVIEW_SCORE
+    *,
+    uow: UnitOfWork,
+    slug: str | None = None,
+    min_score: float = REVIEW_SCORE,
+    private: bool = False,
 ) -> list[DuplicatePair]:
+    """The queue, best first. A person known only as a withheld signer is in it (they may be
+    someone named elsewhere) under `WITHHELD_NAME`, with their #ID, unless `private`."""
     import numpy as np
 
     letter = None if slug is None else get_letter(uow=uow, slug=slug)
@@ -186,6 +193,16 @@ def find_duplicates(
         worth = always.copy()
         worth[~always] = _within_reach(people, lows[~always], highs[~always], connection, min_score)
         found = _weigh(people, lows[worth].tolist(), highs[worth].tolist(), connection, min_score)
+    if not private:
+        withheld = Withheld(uow)
+        found = [
+            replace(
+                pair,
+                first=withheld.name(pair.first_id, pair.first),
+                second=withheld.name(pair.second_id, pair.second),
+            )
+            for pair in found
+        ]
     return sorted(found, key=lambda p: (-p.score, p.first, p.second, p.first_id, p.second_id))
 
 

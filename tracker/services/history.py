@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.db.models import HistoryEntry, Signature, Source
+from tracker.db.models import HistoryEntry, Source
 from tracker.db.uow import UnitOfWork
 from tracker.domain.dates import iso
+from tracker.services.withheld import Withheld
 
 
 def read_history(
@@ -59,29 +60,8 @@ WITHHELD_SUMMARY = "(withheld: about a signature whose signer asked not to be na
 _NAMES_NO_ONE = ("withhold", "unwithhold", "import")  # their text names nobody
 
 
-class _Withheld:
-    """The signatures withheld now, by id and by (letter, signer); and the people known only as
-    withheld signers (no signature of theirs is named)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        rows = uow.session.execute(
-            select(Signature.id, Signature.letter_id, Signature.person_id).where(
-                Signature.withheld.is_(True)
-            )
-        ).all()
-        self.ids = {row.id for row in rows}
-        self.signers = {(row.letter_id, row.person_id) for row in rows}
-        signers = {row.person_id for row in rows}
-        named: set[int] = set()
-        if signers:
-            named.update(
-                uow.session.scalars(
-                    select(Signature.person_id).where(
-                        Signature.person_id.in_(signers), Signature.withheld.is_(False)
-                    )
-                )
-            )
-        self.people = signers - named
+class _Withheld(Withheld):
+    """What the history leaves out: entries about a withheld signature or signer."""
 
     def covers(self, entry: HistoryEntry) -> bool:
         if entry.action in _NAMES_NO_ONE:

@@ -32,6 +32,7 @@ from tracker.domain.names import blocking_keys, clean_display_name, name_key
 from tracker.errors import BadInput, Conflict, NotFound
 from tracker.services import audit
 from tracker.services.evidence import NameStatistics, signers
+from tracker.services.withheld import WITHHELD_NAME, Withheld
 
 MAX_SUGGESTIONS = 5
 MAX_CANDIDATES = 200
@@ -249,22 +250,31 @@ def resolve_for_new_fact(
             key=lambda pair: (-pair[1].score, people[pair[0]].name),
         )[:MAX_SUGGESTIONS]
         if likely:
-            raise _did_you_mean(display, [(people[pid], c) for pid, c in likely])
+            withheld = Withheld(uow)
+            shown = [(_shown(withheld, pid, people[pid].name), c) for pid, c in likely]
+            raise _did_you_mean(display, shown)
     return Resolution(
         create_person(uow=uow, name=display, source_id=source_id, note=note), True, False
     )
 
 
-def _did_you_mean(display: str, likely: list[tuple[Signer, Comparison]]) -> Conflict:
-    names = " or ".join(f"'{signer.name}'" for signer, _ in likely)
+def _shown(withheld: Withheld, person_id: int, name: str) -> str:
+    """A candidate as the question names it: a person known only as a withheld signer by their
+    #ID (which `--same-as` takes), never by name."""
+    return f"#{person_id}" if person_id in withheld.people else name
+
+
+def _did_you_mean(display: str, likely: list[tuple[str, Comparison]]) -> Conflict:
+    names = " or ".join(
+        f"'{name}'" if not name.startswith("#") else f"{name} {WITHHELD_NAME}" for name, _ in likely
+    )
     details = "; ".join(
-        f"{signer.name}: {comparison.reason()}, score {comparison.score:g}"
-        for signer, comparison in likely
+        f"{name}: {comparison.reason()}, score {comparison.score:g}" for name, comparison in likely
     )
     return Conflict(
         f"'{display}' is new, but did you mean {names}? ({details}). "
         "Re-run with --same-as NAME to attach it, or --new-person if it is someone else",
-        [signer.name for signer, _ in likely],
+        [name for name, _ in likely],
     )
 
 
