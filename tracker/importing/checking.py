@@ -40,6 +40,7 @@ PARALLEL_FROM = 40_000  # records checked in-process before workers start (a sma
 MAX_WORKERS = 8
 MAX_SAMPLES = 5
 WORKERS_ENV = "TRACKER_IMPORT_WORKERS"
+SCRATCH_PREFIX = "tracker-import-checked-"  # then the importing process's number
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +214,38 @@ def _submitted(
             raise BrokenProcessPool(str(exc)) from exc
 
 
+def _sweep_abandoned() -> None:
+    """Removes the scratch folders of imports that were killed (SIGKILL leaves no time to clean
+    up): each folder is named for its import's process, and a folder whose process is gone is
+    abandoned. Their batches may hold e-mail addresses; they are not left lying around."""
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        number = name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if not name.startswith(SCRATCH_PREFIX) or not number.isdigit():
+            continue
+        path = os.path.join(root, name)
+        try:
+            mine = os.lstat(path).st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and not _alive(int(number)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process (or no process number)
+        return True
+    return True
+
+
 def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH_RECORDS)):
@@ -233,7 +266,8 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
             if workers is None and read > PARALLEL_FROM:
                 workers = worker_count()
                 if workers:
-                    scratch = tempfile.mkdtemp(prefix="tracker-import-checked-")
+                    _sweep_abandoned()
+                    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
                     pool = _pool(workers)
             if pool is None:
                 yield checker.batch(batch, options.columns)
