@@ -154,9 +154,9 @@ def import_checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
     worker processes from the first record, a few records a batch (a large list), so every
     import test runs both ways (`tracker.importing.checking`)."""
     if request.param == "workers":
-        from tracker.importing import checking
+        from tracker.importing import checking, workers
 
         monkeypatch.setattr(checking, "PARALLEL_FROM", 0)
         monkeypatch.setattr(checking, "BATCH_RECORDS", 3)
-        monkeypatch.setenv(checking.WORKERS_ENV, "2")
+        monkeypatch.setenv(workers.WORKERS_ENV, "2")
     return str(request.param)

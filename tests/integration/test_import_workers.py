@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Tracker, _pg_reset
 from tracker.db.models import Base
-from tracker.importing import checking
+from tracker.importing import checking, workers
 
 GIVEN = (
     "Ana",
@@ -131,10 +131,10 @@ def test_workers_import_what_the_importing_process_imports(
     request: pytest.FixtureRequest,
 ) -> None:
     listing = _messy_list(tmp_path / "messy.csv")
-    monkeypatch.setenv(checking.WORKERS_ENV, "0")
+    monkeypatch.setenv(workers.WORKERS_ENV, "0")
     alone = _imported(tracker, listing, tmp_path / "alone")
     again = _empty_again(tracker, tmp_path, sqlite_template, request)
-    monkeypatch.setenv(checking.WORKERS_ENV, "2")
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
     monkeypatch.setattr(checking, "PARALLEL_FROM", 10)
     monkeypatch.setattr(checking, "BATCH_RECORDS", 7)
     parallel = _imported(again, listing, tmp_path / "parallel")
@@ -154,7 +154,7 @@ def test_the_number_of_workers_must_be_a_number(
     seeded: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listing = _messy_list(tmp_path / "messy.csv", rows=30)
-    monkeypatch.setenv(checking.WORKERS_ENV, "many")
+    monkeypatch.setenv(workers.WORKERS_ENV, "many")
     monkeypatch.setattr(checking, "PARALLEL_FROM", 0)
     result = seeded(
         "signatory", "import", str(listing), "--letter", "openai-board-2023",
@@ -162,7 +162,7 @@ def test_the_number_of_workers_must_be_a_number(
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {checking.WORKERS_ENV} is a whole number of worker processes, not 'many'"
+        f"error: {workers.WORKERS_ENV} is a whole number of worker processes, not 'many'"
     ]
     assert seeded.scalar("SELECT count(*) FROM signatures") == 12
 
