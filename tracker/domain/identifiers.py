@@ -141,22 +141,33 @@ def identifiers(
     *, link: str | None = None, email: str | None = None, handle: str | None = None
 ) -> tuple[Identifier, ...]:
     """The identifiers of a signature, keyed. A `mailto:` link is an e-mail address."""
-    found: list[Identifier] = []
+    return tuple(
+        Identifier(kind, key, kind != "link" or is_personal_link(key))
+        for kind, key in identifier_keys(link, email, handle)
+    )
+
+
+def identifier_keys(
+    link: str | None, email: str | None, handle: str | None
+) -> list[tuple[str, str]]:
+    """The (kind, key) of each identifier a signature gives that can be read as one, in the order
+    link, e-mail, handle; an e-mail given twice (a `mailto:` link and the e-mail) once."""
+    found: list[tuple[str, str]] = []
     if link:
-        if link.strip().lower().startswith("mailto:"):
+        if is_email_link(link):
             key = email_key(link)
             if key:
-                found.append(Identifier("email", key, True))
+                found.append(("email", key))
         else:
             key = link_key(link)
             if key:
-                found.append(Identifier("link", key, is_personal_link(key)))
+                found.append(("link", key))
     if email:
         key = email_key(email)
-        if key and all(i.key != key for i in found):
-            found.append(Identifier("email", key, True))
+        if key and all(known != key for _, known in found):
+            found.append(("email", key))
     if handle:
         key = handle_key(handle)
         if key:
-            found.append(Identifier("handle", key, True))
-    return tuple(found)
+            found.append(("handle", key))
+    return found

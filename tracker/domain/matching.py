@@ -30,7 +30,7 @@ _EXTRA_TOKEN = 0.04
 _EXTRA_TOKEN_MONONYM = 0.08
 SPELLING_LEEWAY = 0.15
 _SPACING = 0.03  # a name split or joined differently is a little less alike
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9]+")  # a token: a run of Latin letters and digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class Likeness:
 def tokens(name: str) -> tuple[str, ...]:
     """A name's comparable tokens: Latin letters and digits, lower case, in order."""
     if name.isascii():  # NFKC changes no ASCII character, and case folding is lower-casing
-        return tuple(token for token in _SPLIT.split(name.lower()) if token)
+        return tuple(_TOKEN.findall(name.lower()))
     # NFKC, case folding and anyascii all work a character at a time, and no white space reads
     # as a letter or digit, so a name's tokens are its words' (a test holds the two together).
     return tuple(token for word in name.split() for token in _word_tokens(word))
@@ -58,7 +58,7 @@ def _word_tokens(word: str) -> tuple[str, ...]:
         from anyascii import anyascii
 
         text = anyascii(text).lower()
-    return tuple(token for token in _SPLIT.split(text) if token)
+    return tuple(_TOKEN.findall(text))
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tracker.domain.confusables import skeleton
 from tracker.domain.matching import tokens
@@ -106,8 +106,7 @@ def clean_text(raw: str, *, what: str, limit: int) -> str:
     return name
 
 
-@dataclass(frozen=True, slots=True)
-class BlockingKeys:
+class BlockingKeys(NamedTuple):
     """Indexed keys that bring near misses together without scanning every person.
 
     Both come from the name's comparable tokens (`matching.tokens`: transliterated to Latin
@@ -126,5 +125,5 @@ def blocking_keys(name: str, key: str | None = None) -> BlockingKeys:
     key = name_key(name) if key is None else key
     words = tokens(name) or (key,)
     if len(words) == 1:
-        return BlockingKeys(key=key, last=words[0], first=words[0][:1])
-    return BlockingKeys(key=key, last=words[-1], first=f"{words[0]} {words[-1][:1]}")
+        return BlockingKeys(key, words[0], words[0][:1])
+    return BlockingKeys(key, words[-1], f"{words[0]} {words[-1][:1]}")

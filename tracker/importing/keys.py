@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.db.stored import sqlite_text
-from tracker.domain.identifiers import identifiers
+from tracker.domain.identifiers import identifier_keys
 from tracker.domain.names import blocking_keys, name_key
 from tracker.importing.rules import ImportRow
 
@@ -97,12 +97,18 @@ class RowKeyer:
         blocks = blocking_keys(row.name, key)
         affiliation = row.affiliation
         org_key = self.organization_key(affiliation) if affiliation else None
-        keys: dict[str, str | None] = {"link": None, "email": None, "handle": None}
-        given = sum(1 for value in (row.link, row.email, row.handle) if value)
-        found = identifiers(link=row.link, email=row.email, handle=row.handle)
-        for identifier in found:
-            keys[identifier.kind] = keys[identifier.kind] or identifier.key
-        self.unusable_identifiers += max(0, given - len(found))
+        link = email = handle = None
+        if row.link or row.email or row.handle:
+            found = identifier_keys(row.link, row.email, row.handle)
+            for kind, found_key in reversed(found):  # the first of each kind
+                if kind == "link":
+                    link = found_key
+                elif kind == "email":
+                    email = found_key
+                else:
+                    handle = found_key
+            given = bool(row.link) + bool(row.email) + bool(row.handle)
+            self.unusable_identifiers += max(0, given - len(found))
         return (
             row.entry,
             row.line,
@@ -118,9 +124,9 @@ class RowKeyer:
             row.handle,
             row.location,
             row.extra,
-            keys["link"],
-            keys["email"],
-            keys["handle"],
+            link,
+            email,
+            handle,
             self.stamp(row.signed_at),
             row.position,
             row.status,

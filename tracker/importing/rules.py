@@ -65,9 +65,10 @@ class Columns:
     others: dict[int, str] = field(default_factory=dict)
 
     def split(self, cells: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        fields, others = self.fields, self.others
-        raw = {fields[i]: cell for i, cell in enumerate(cells) if i in fields}
-        extra = {others[i]: cell for i, cell in enumerate(cells) if i in others}
+        """A row's cells by field and by other column (a short row has fewer)."""
+        count = len(cells)
+        raw = {name: cells[i] for i, name in self.fields.items() if i < count}
+        extra = {name: cells[i] for i, name in self.others.items() if i < count}
         return raw, extra
 
 
