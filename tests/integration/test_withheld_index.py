@@ -1,4 +1,4 @@
-"""Who is withheld is asked before every output that names people; the partial index
+"""Who is withheld is asked before every output that names people; the index
 `ix_signatures_withheld` answers it from the withheld entries alone. The query and the index are
 written in two places (the service, the schema), and the planner uses the index only while the
 query's condition matches the index's: this test holds them together, on both databases."""
@@ -15,7 +15,7 @@ from tracker.db.uow import UnitOfWork
 from tracker.services.withheld import Withheld
 
 
-def test_who_is_withheld_is_read_from_the_partial_index(tracker: Tracker) -> None:
+def test_who_is_withheld_is_read_from_its_index(tracker: Tracker) -> None:
     tracker.ok("seed")
     tracker.ok(
         "signatory", "add", "Wilhelmina Withheld", "--letter", "openai-board-2023",

@@ -2,8 +2,8 @@
 and the people known only as withheld signers (no signature of theirs is named). Every output
 that names people asks here first (principle 6), unless the user asked for private data.
 
-Read through the partial index `ix_signatures_withheld`: a handful of rows, whatever the size of
-the list."""
+Read through the index `ix_signatures_withheld` (withheld, person_id): a handful of rows,
+whatever the size of the list."""
 
 from __future__ import annotations
 
