@@ -33,7 +33,7 @@ from tracker.runtime import gc_paused
 from tracker.services.blocking import Named, candidate_pairs
 from tracker.services.evidence import affiliations, expected_from_counts, first_token, signers
 from tracker.services.letters import get_letter
-from tracker.services.withheld import Withheld
+from tracker.services.withheld import WITHHELD_NAME, Withheld
 
 if TYPE_CHECKING:
     import numpy as np
@@ -193,14 +193,16 @@ def find_duplicates(
         worth = always.copy()
         worth[~always] = _within_reach(people, lows[~always], highs[~always], connection, min_score)
         found = _weigh(people, lows[worth].tolist(), highs[worth].tolist(), connection, min_score)
-    if not private:
-        withheld = Withheld(uow)
+    hidden = set() if private else Withheld(uow).people
+    if hidden:
         found = [
             replace(
                 pair,
-                first=withheld.name(pair.first_id, pair.first),
-                second=withheld.name(pair.second_id, pair.second),
+                first=WITHHELD_NAME if pair.first_id in hidden else pair.first,
+                second=WITHHELD_NAME if pair.second_id in hidden else pair.second,
             )
+            if pair.first_id in hidden or pair.second_id in hidden
+            else pair
             for pair in found
         ]
     return sorted(found, key=lambda p: (-p.score, p.first, p.second, p.first_id, p.second_id))

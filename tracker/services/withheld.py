@@ -33,7 +33,3 @@ class Withheld:
                 )
             )
         self.people = signers - named
-
-    def name(self, person_id: int, name: str) -> str:
-        """A person's name as an output may show it."""
-        return WITHHELD_NAME if person_id in self.people else name
