@@ -4,16 +4,23 @@ process, or in worker processes, a few records a batch (`tracker.importing.check
 from __future__ import annotations
 
 import csv
+import io
 import random
 import re
 import shutil
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import Tracker, _pg_reset
 from tracker.db.models import Base
 from tracker.importing import checking, workers
+from tracker.importing.reader import Read, read_records
+from tracker.importing.rules import Columns
+from tracker.importing.source import InputFile
 
 GIVEN = (
     "Ana",
@@ -181,3 +188,53 @@ def test_the_workers_rules_need_no_database_layer() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert found.stdout.strip() == "[]"
+
+
+def _input(path: Path) -> tuple[InputFile, Iterator[Read], Columns]:
+    columns = Columns()
+    reader = InputFile(path.open("rb"), encoding=None, label=path.name)
+    return reader, read_records(reader, "csv", columns, "paren", None), columns
+
+
+def test_a_large_file_gets_its_workers_from_its_first_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list that will be large, judged from the share of the file its first records took,
+    is checked by workers from its first batches; the same records with nothing to judge from
+    (standard input) wait for PARALLEL_FROM records."""
+    listing = _messy_list(tmp_path / "messy.csv", rows=2_000)
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
+    monkeypatch.setattr(checking, "BATCH_RECORDS", 100)
+    started: list[int] = []
+
+    class Counted(workers.Workers):  # the real pool, its start noted
+        def __init__(self, *args: Any) -> None:
+            started.append(1)
+            super().__init__(*args)
+
+    monkeypatch.setattr(checking, "Workers", Counted)
+    _, read, columns = _input(listing)
+    records = list(read)
+    options = checking.Options(strict=False, dayfirst=False, postgres=False, columns=columns)
+    alone = list(checking.checked_batches(records, options))
+    assert started == []  # 2,000 records: fewer than PARALLEL_FROM
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 1_000)
+    judged = list(checking.checked_batches(records, options, lambda count: count * 20))
+    assert started == [1]
+    assert [b.rows for b in judged] == [b.rows for b in alone]
+    assert [b.errors for b in judged] == [b.errors for b in alone]
+
+
+def test_how_many_records_a_file_holds_is_judged_low_rather_than_high(tmp_path: Path) -> None:
+    listing = _messy_list(tmp_path / "messy.csv", rows=60_000)
+    reader, read, _ = _input(listing)
+    first = sum(1 for _ in islice(read, 5_000))
+    early = reader.records_expected(first)
+    assert early is not None
+    assert first < early <= 60_000  # read ahead a chunk at a time: too few, not too many
+    rest = sum(1 for _ in read)
+    late = reader.records_expected(first + rest)
+    assert late is not None
+    assert 0.95 * (first + rest) <= late <= 1.05 * (first + rest)
+    piped = InputFile(io.BytesIO(listing.read_bytes()), encoding=None, label="-")
+    assert piped.records_expected(100) is None

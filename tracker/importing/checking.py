@@ -8,7 +8,7 @@ back in the list's order, so an import's result does not depend on where its row
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
@@ -90,14 +90,26 @@ def _check_in_worker(options: Options, records: list[Read]) -> Checked:
     return _checker.batch(records, options.columns)
 
 
+def _large(read: int, expected: Callable[[int], int | None] | None) -> bool:
+    if read > PARALLEL_FROM:
+        return True
+    return expected is not None and (expected(read) or 0) > PARALLEL_FROM
+
+
 def _batches(records: Iterable[Read]) -> Iterator[list[Read]]:
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH_RECORDS)):
         yield batch
 
 
-def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Checked]:
-    """The records checked and keyed, a batch at a time, in order (see the module's doc)."""
+def checked_batches(
+    records: Iterable[Read],
+    options: Options,
+    expected: Callable[[int], int | None] | None = None,
+) -> Iterator[Checked]:
+    """The records checked and keyed, a batch at a time, in order (see the module's doc).
+    `expected(records read)` judges how many the list holds: a list that will be large gets
+    its workers from its first batches, not once PARALLEL_FROM records have been checked."""
     checker = Checker(options)
     count: int | None = None  # workers, decided once the list has shown itself large
     workers: Workers | None = None
@@ -106,7 +118,7 @@ def checked_batches(records: Iterable[Read], options: Options) -> Iterator[Check
     try:
         for batch in _batches(records):
             read += len(batch)
-            if count is None and read > PARALLEL_FROM:
+            if count is None and _large(read, expected):
                 count = worker_count()
                 if count:
                     workers = Workers(count, _check_in_worker, options)

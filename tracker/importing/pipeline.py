@@ -152,7 +152,7 @@ def import_signatories(
     columns = Columns()
     options = Options(strict=strict, dayfirst=dayfirst, postgres=stager.postgres, columns=columns)
     records = read_records(reader, chosen, columns, pattern, page)
-    for checked in checked_batches(records, options):
+    for checked in checked_batches(records, options, reader.records_expected):
         stop_if_interrupted()
         for error in checked.errors:
             rejected += 1

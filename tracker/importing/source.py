@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -70,6 +71,18 @@ class InputFile:
     def head_text(self, size: int = 4096) -> str:
         """The start of the input, decoded leniently: enough to tell its format."""
         return self._head[:size].decode(self.encoding, errors="ignore")
+
+    def records_expected(self, records_read: int) -> int | None:
+        """How many records the whole input holds, judged from the share of its bytes that gave
+        `records_read` (read ahead a chunk at a time, so rather too few than too many); None
+        when its size is unknown (a pipe)."""
+        try:
+            size = os.fstat(self.handle.fileno()).st_size
+        except (AttributeError, OSError, ValueError):  # not a file (standard input, bytes)
+            return None
+        if not size or not self.bytes_read:
+            return None
+        return records_read * size // self.bytes_read
 
     def _chunks(self) -> Iterator[bytes]:
         chunk = self._head
