@@ -169,3 +169,20 @@ def test_the_review_queue_and_a_persons_page_name_no_withheld_signer(tracker: Tr
     assert [s["letter"] for s in mira["signatures"]] == [slug]
     assert mira["withheld_signatures"] == 1
     assert "other-letter" not in tracker.ok("person", "show", "Mira Murati")
+    # merged into a named person: the entry moves, and the name it was written with stays private
+    (named_id,) = (tracker.scalar("SELECT id FROM people WHERE name = 'W. Withheld'"),)
+    tracker.ok("person", "merge", f"#{named_id}", f"#{withheld_id}", "--source", "seed-003",
+               "--reason", "one address")  # fmt: skip
+    after_merge = [
+        *(tracker.ok("person", "decisions", "-f", fmt) for fmt in ("table", "csv", "json")),
+        *(tracker.ok("history", "--limit", "500", "-f", fmt) for fmt in ("table", "csv", "json")),
+        tracker.ok("person", "show", "W. Withheld", "-f", "json"),
+        tracker.ok("person", "duplicates", "-f", "json"),
+    ]
+    for text in after_merge:
+        for secret in secrets:
+            assert secret not in text
+    decisions = json.loads(tracker.ok("person", "decisions", "-f", "json"))
+    assert (decisions[0]["person"], decisions[0]["other"]) == ("W. Withheld", "(withheld)")
+    assert WITHHELD in tracker.ok("person", "decisions", "--private")
+    assert WITHHELD in tracker.ok("history", "--limit", "500", "--private")

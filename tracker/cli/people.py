@@ -243,12 +243,17 @@ def person_not_same(
 
 @person_app.command("decisions")
 @handle_errors
-def person_decisions(fmt: OutputFormat = FormatOption) -> None:
+def person_decisions(
+    private: bool = typer.Option(
+        False, "--private", help="Name people known only as withheld signers (personal data)."
+    ),
+    fmt: OutputFormat = FormatOption,
+) -> None:
     """Every decision on who is who (merge, not-same, move), newest first, undone ones too."""
     from tracker.services.decisions import list_decisions
 
     with unit_of_work(readonly=True) as uow:
-        rows = [row.as_dict() for row in list_decisions(uow=uow)]
+        rows = [row.as_dict() for row in list_decisions(uow=uow, private=private)]
     emit(
         rows,
         ["id", "kind", "person_id", "person", "other_id", "other", "reason", "at", "undone_at"],

@@ -32,6 +32,7 @@ from tracker.services import audit
 from tracker.services.letters import get_letter
 from tracker.services.people import resolve_existing
 from tracker.services.sources import get_source
+from tracker.services.withheld import WITHHELD_NAME, Withheld
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +298,9 @@ def undo(*, uow: UnitOfWork, decision_id: int, reason: str | None = None) -> Ide
     return decision
 
 
-def list_decisions(*, uow: UnitOfWork) -> list[DecisionRow]:
+def list_decisions(*, uow: UnitOfWork, private: bool = False) -> list[DecisionRow]:
+    """Every decision, newest first; a person whose name no output may show
+    (`withheld.Withheld`) as `(withheld)`, unless `private`."""
     first = Person.__table__.alias("first_person")
     second = Person.__table__.alias("second_person")
     rows = uow.session.execute(
@@ -317,8 +320,20 @@ def list_decisions(*, uow: UnitOfWork) -> list[DecisionRow]:
         .join(second, second.c.id == IdentityDecision.other_id)
         .order_by(IdentityDecision.id.desc())
     )
+    hidden = set() if private else Withheld(uow).people
     return [
-        DecisionRow(i, k, p, pn, o, on, s, r, iso(at), iso(undone))
+        DecisionRow(
+            i,
+            k,
+            p,
+            WITHHELD_NAME if p in hidden else pn,
+            o,
+            WITHHELD_NAME if o in hidden else on,
+            s,
+            r,
+            iso(at),
+            iso(undone),
+        )
         for i, k, p, pn, o, on, s, r, at, undone in rows
     ]
 

@@ -63,11 +63,18 @@ _NAMES_NO_ONE = ("withhold", "unwithhold", "import")  # their text names nobody
 class _Withheld(Withheld):
     """What the history leaves out: entries about a withheld signature or signer."""
 
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        # A decision's entry names both people as "NAME (#ID)".
+        self._marks = tuple(f"(#{person_id})" for person_id in self.people)
+
     def covers(self, entry: HistoryEntry) -> bool:
         if entry.action in _NAMES_NO_ONE:
             return False
         if entry.entity == "signature" and entry.entity_id in self.ids:
             return True
-        if entry.letter_id is None:
-            return entry.person_id in self.people
-        return (entry.letter_id, entry.person_id) in self.signers
+        if entry.person_id in self.people:
+            return True
+        if entry.letter_id is not None and (entry.letter_id, entry.person_id) in self.signers:
+            return True
+        return any(mark in entry.summary for mark in self._marks)
