@@ -45,3 +45,26 @@ def test_who_is_withheld_is_read_from_its_index(tracker: Tracker) -> None:
     finally:
         engine.dispose()
     assert any("ix_signatures_withheld" in line for line in plan), plan
+
+
+def test_sqlite_reads_by_letter_and_key_not_through_the_partial_indexes(
+    sqlite_tracker: Tracker,
+) -> None:
+    """On SQLite (no statistics), a whole index on `withheld` or `merged_into_id` is taken for
+    "withheld IS 0" or "merged_into_id IS NULL" and reads nearly every row: the indexes are
+    partial, so the statements that name a letter or a key keep reading by it, and the lookups
+    of merged people use theirs."""
+    tracker = sqlite_tracker
+    tracker.ok("seed")
+    plans = {
+        "SELECT id FROM signatures WHERE letter_id = 1 AND withheld IS 0": "letter_id_position",
+        "SELECT count(*) FROM people WHERE first_key >= 'a' AND first_key < 'b' "
+        "AND merged_into_id IS NULL": "ix_people_first_key",
+        "SELECT id FROM people WHERE merged_into_id IN (1, 2)": "ix_people_merged_into_id",
+        "SELECT id FROM people WHERE merged_into_id = 3": "ix_people_merged_into_id",
+    }
+    for statement, index in plans.items():
+        plan = " ".join(str(row[-1]) for row in tracker.rows("EXPLAIN QUERY PLAN " + statement))
+        assert index in plan, (statement, plan)
+    whole = tracker.rows("EXPLAIN QUERY PLAN SELECT id FROM people WHERE merged_into_id IS NULL")
+    assert "merged_into_id" not in " ".join(str(row[-1]) for row in whole)

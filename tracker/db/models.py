@@ -21,8 +21,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The conditions of SQLite's partial indexes (a query uses one only if its own condition implies
+# the index's, written alike: "withheld = 1" is how SQLAlchemy writes `Signature.withheld`).
+_WITHHELD = text("withheld = 1")
+_MERGED = text("merged_into_id IS NOT NULL")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -119,8 +125,15 @@ class Person(Base):
     # Set when a person's decision merged this person into another (`person merge`); undone by
     # clearing it. A merged person is kept, with nothing attached, so the merge can be undone.
     # No foreign key: adding one on SQLite would rebuild `people` (see migration 0003); the
-    # decisions service is its only writer.
+    # decisions service is its only writer. Indexed (`ix_people_merged_into_id`): a merge
+    # repoints the people merged into the person it merges away, and `services.withheld` looks
+    # up who was merged into whom.
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        # Partial on SQLite, which would otherwise read every person through it for "IS NULL".
+        Index("ix_people_merged_into_id", "merged_into_id", sqlite_where=_MERGED),
+    )
 
 
 class Alias(Base):
@@ -305,10 +318,12 @@ class Signature(Base):
     __table_args__ = (
         UniqueConstraint("letter_id", "source_id", "entry"),
         Index("ix_signatures_letter_id_position", "letter_id", "position"),
-        # The few withheld entries, found without reading the list (`services.withheld`). Not a
-        # partial index: `postgresql_where` would load SQLAlchemy's PostgreSQL dialect, with
-        # all its drivers, at every start of every command (55 ms).
-        Index("ix_signatures_withheld", "withheld", "person_id"),
+        # The few withheld entries, found without reading the list (`services.withheld`).
+        # Partial on SQLite, whose planner has no statistics and would otherwise read a letter's
+        # named entries through it ("withheld IS 0") rather than by letter; whole on PostgreSQL
+        # (its planner knows better, and `postgresql_where` would load SQLAlchemy's PostgreSQL
+        # dialect, with all its drivers, at every start of every command: 55 ms).
+        Index("ix_signatures_withheld", "withheld", "person_id", sqlite_where=_WITHHELD),
         CheckConstraint(_one_of("status", SIGNATURE_STATUSES), name="status"),
         CheckConstraint("position IS NULL OR position > 0", name="position_positive"),
         CheckConstraint("entry IS NULL OR entry > 0", name="entry_positive"),
