@@ -97,16 +97,10 @@ class RowKeyer:
         blocks = blocking_keys(row.name, key)
         affiliation = row.affiliation
         org_key = self.organization_key(affiliation) if affiliation else None
-        link = email = handle = None
+        keyed: dict[str, str] = {}
         if row.link or row.email or row.handle:
             found = identifier_keys(row.link, row.email, row.handle)
-            for kind, found_key in reversed(found):  # the first of each kind
-                if kind == "link":
-                    link = found_key
-                elif kind == "email":
-                    email = found_key
-                else:
-                    handle = found_key
+            keyed = dict(reversed(found))  # the first of each kind
             given = bool(row.link) + bool(row.email) + bool(row.handle)
             self.unusable_identifiers += max(0, given - len(found))
         return (
@@ -124,9 +118,9 @@ class RowKeyer:
             row.handle,
             row.location,
             row.extra,
-            link,
-            email,
-            handle,
+            keyed.get("link"),
+            keyed.get("email"),
+            keyed.get("handle"),
             self.stamp(row.signed_at),
             row.position,
             row.status,

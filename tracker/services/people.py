@@ -250,31 +250,32 @@ def resolve_for_new_fact(
             key=lambda pair: (-pair[1].score, people[pair[0]].name),
         )[:MAX_SUGGESTIONS]
         if likely:
-            withheld = Withheld(uow)
-            shown = [(_shown(withheld, pid, people[pid].name), c) for pid, c in likely]
+            hidden = Withheld(uow).people
+            shown = [(_candidate(pid, people[pid].name, hidden), c) for pid, c in likely]
             raise _did_you_mean(display, shown)
     return Resolution(
         create_person(uow=uow, name=display, source_id=source_id, note=note), True, False
     )
 
 
-def _shown(withheld: Withheld, person_id: int, name: str) -> str:
-    """A candidate as the question names it: a person known only as a withheld signer by their
-    #ID (which `--same-as` takes), never by name."""
-    return f"#{person_id}" if person_id in withheld.people else name
+def _candidate(person_id: int, name: str, hidden: set[int]) -> tuple[str, str]:
+    """A candidate as the question shows it, and as `--same-as` takes it: a person known only
+    as a withheld signer by their #ID, never by name."""
+    if person_id in hidden:
+        return f"#{person_id} {WITHHELD_NAME}", f"#{person_id}"
+    return f"'{name}'", name
 
 
-def _did_you_mean(display: str, likely: list[tuple[str, Comparison]]) -> Conflict:
-    names = " or ".join(
-        f"'{name}'" if not name.startswith("#") else f"{name} {WITHHELD_NAME}" for name, _ in likely
-    )
+def _did_you_mean(display: str, likely: list[tuple[tuple[str, str], Comparison]]) -> Conflict:
+    names = " or ".join(shown for (shown, _), _ in likely)
     details = "; ".join(
-        f"{name}: {comparison.reason()}, score {comparison.score:g}" for name, comparison in likely
+        f"{same_as}: {comparison.reason()}, score {comparison.score:g}"
+        for (_, same_as), comparison in likely
     )
     return Conflict(
         f"'{display}' is new, but did you mean {names}? ({details}). "
         "Re-run with --same-as NAME to attach it, or --new-person if it is someone else",
-        [name for name, _ in likely],
+        [same_as for (_, same_as), _ in likely],
     )
 
 

@@ -1,9 +1,8 @@
-"""Who asked not to be named, as of now: the signatures withheld, by id and by (letter, signer),
-and the people known only as withheld signers (no signature of theirs is named). Every output
-that names people asks here first (principle 6), unless the user asked for private data.
+"""Who asked not to be named, as of now (`Withheld`). Every output that names people asks here
+first (principle 6), unless the user asked for private data.
 
-Read through the index `ix_signatures_withheld` (withheld, person_id): a handful of rows,
-whatever the size of the list."""
+Read through the index `ix_signatures_withheld` (partial on SQLite): a handful of rows, whatever
+the size of the list."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ class Withheld:
         self.signers = {(row.letter_id, row.person_id) for row in rows}
         signers = {row.person_id for row in rows}
         named: dict[int, set[str]] = {}
+        self.people: set[int] = set()
         if signers:
             for person_id, written in session.execute(
                 select(Signature.person_id, Signature.as_written).where(
@@ -39,8 +39,7 @@ class Withheld:
                 )
             ):
                 named.setdefault(person_id, set()).add(written)
-        self.people = signers - named.keys()
-        if signers:
+            self.people = signers - named.keys()
             withheld_names = {(row.person_id, row.as_written) for row in rows}
             self.people.update(
                 merged
