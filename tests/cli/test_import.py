@@ -422,6 +422,63 @@ def test_a_known_person_is_found_by_link_not_by_a_shared_name(
     assert both == [("Андрей Конарев",)]
 
 
+@pytest.mark.parametrize("rows_at_a_time", [2, 2_000])
+def test_known_people_are_decided_the_same_a_few_rows_at_a_time(
+    letter: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows_at_a_time: int
+) -> None:
+    """An import decides who its entries are a range of rows at a time (what it holds in memory
+    is one range's): entries decided in different ranges, and a group of entries of the file
+    joined by one link whose first member is a known person decided in an earlier range, give
+    the same people as one range does."""
+    from tracker.importing import deciding
+
+    monkeypatch.setattr(deciding, "DECIDE_CHUNK", rows_at_a_time)
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "name,link\n"
+        "Ana Lima,https://github.com/analima\n"
+        "Ben Okafor,\n"
+        "Cho Park,\n"
+        "Cho Park,\n"
+        "Dee Quist,https://github.com/dq\n"
+    )
+    assert _import(letter, first).exit_code == 0
+    letter.ok("letter", "add", "second", "--title", "Second", "--addressed-to", "Council")
+    second = tmp_path / "second.csv"
+    second.write_text(
+        "name,link,email\n"
+        "Nadia Osei,,\n"  # 1: someone new
+        "Ana  Lima,https://github.com/AnaLima/,\n"  # 2: known by link
+        "Ben Okafor,,\n"  # 3: known by name alone: one person holds it
+        "Cho Park,,\n"  # 4: two people hold the name: someone new (and queued)
+        "Dee Quist,https://github.com/dq,dee@example.org\n"  # 5: known by link
+        "Eli Varga,https://github.com/eli,\n"  # 6: someone new
+        "Deanna Quist,,dee@example.org\n"  # 7: known to no one, but the e-mail of 5
+        "Eli Varga,https://github.com/eli,\n"  # 8: the same person as 6
+    )
+    merges = tmp_path / "merges.csv"
+    result = letter(
+        "signatory", "import", str(second), "--letter", "second", "--source", "list",
+        "--merges", str(merges),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "3 new people; 4 entries linked to a person by a link, e-mail or handle, 1 by name" in (
+        result.stdout
+    )
+    linked = [
+        (row["line"], row["person"], row["via"])
+        for row in csv.DictReader(io.StringIO(merges.read_text()))
+    ]
+    assert linked == [
+        ("3", "Ana Lima", "link"),
+        ("4", "Ben Okafor", "name"),
+        ("6", "Dee Quist", "link"),
+        ("8", "Dee Quist", "email"),
+        ("9", "Eli Varga", "link"),
+    ]
+    assert letter.scalar("SELECT count(*) FROM people") == 5 + 3
+
+
 def test_the_same_file_again_is_not_read_an_edited_one_is(letter: Tracker, tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text("name\nAna Lima\nBen Okafor\n")

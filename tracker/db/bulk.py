@@ -5,12 +5,13 @@
 - `indexes_rebuilt_after`: a large load into a table without its secondary indexes (and its
   foreign keys, on PostgreSQL), which are then built again, inside the loading transaction.
 - `on_commit_drop`: how a temporary table's CREATE ends (PostgreSQL drops it at commit).
+- `rows_for`: the rows a statement finds for many values (ids, keys), a bounded list at a time.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,6 +46,36 @@ def copy_rows(
     connection.exec_driver_sql(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows)
     )
+
+
+# How many values a statement of `rows_for` takes: a list is padded to the next of these sizes,
+# so that one statement has a few texts, not one per length.
+VALUE_LIST_SIZES = (8, 64, 512, 4_096)
+
+
+def rows_for(
+    connection: Connection, sql: str, values: Iterable[Any], *, each: str = "{}"
+) -> Iterator[Any]:
+    """The rows `sql` finds for many values: `{values}` in it (an IN list, or the rows of a
+    VALUES clause, once or more) stands for up to VALUE_LIST_SIZES[-1] of them at a time, as
+    bound parameters, each written as `each` (`"{}"`: the parameter's mark).
+
+    A short list is padded with its first value to the next size (a value named twice in an IN
+    list or a VALUES clause changes nothing the statements here ask). Thus each statement has
+    a few texts, which the driver prepares once, rather than one per list: SQLAlchemy's
+    expanding parameters and literal lists both give each list a text of its own, compiled
+    again, and filling the driver's cache of prepared statements (sqlite3's keeps 128, each
+    holding its list)."""
+    mark = each.format("?" if connection.dialect.paramstyle == "qmark" else "%s")
+    uses = sql.count("{values}")
+    pending = list(dict.fromkeys(values))  # each value once: a row is found once
+    largest = VALUE_LIST_SIZES[-1]
+    for start in range(0, len(pending), largest):
+        chunk = pending[start : start + largest]
+        size = next(size for size in VALUE_LIST_SIZES if size >= len(chunk))
+        chunk += [chunk[0]] * (size - len(chunk))
+        statement = sql.format(values=", ".join([mark] * size))
+        yield from connection.exec_driver_sql(statement, tuple(chunk * uses))
 
 
 def tune_for_bulk(connection: Connection) -> None:

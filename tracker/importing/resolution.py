@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from tracker.db.bulk import copy_rows, indexes_rebuilt_after, on_commit_drop
+from tracker.db.bulk import indexes_rebuilt_after, on_commit_drop
 from tracker.db.models import Base
 from tracker.errors import BadInput
 from tracker.importing.deciding import decide_entries
@@ -60,14 +60,6 @@ _PLACES_TAKEN = (
 _DROP_PRESENT = (
     "DELETE FROM import_rows WHERE row_no IN (SELECT s.entry FROM signatures s "
     "WHERE s.letter_id = :letter AND s.source_id = :source AND s.entry IS NOT NULL)"
-)
-_CREATE_KNOWN = (
-    "CREATE TEMPORARY TABLE import_known (row_no INTEGER PRIMARY KEY, person_id INTEGER NOT NULL,"
-    " via TEXT NOT NULL, reason TEXT NOT NULL){suffix}"
-)
-_CREATE_REPEATS = (
-    "CREATE TEMPORARY TABLE import_repeats (row_no INTEGER PRIMARY KEY, "
-    "first_row INTEGER NOT NULL, via TEXT NOT NULL, reason TEXT NOT NULL){suffix}"
 )
 # An entry that is a known person who signed this letter before this import is already present.
 _DROP_SIGNED = (
@@ -197,15 +189,10 @@ def resolve(
         run("ANALYZE import_rows")
     max_before = _largest_person_id(connection)
     anyone = connection.execute(text("SELECT EXISTS (SELECT 1 FROM people)")).scalar_one()
-    decided = decide_entries(connection, letter=letter_id, known=bool(anyone))
-    run(_CREATE_KNOWN.format(suffix=suffix))
-    run(_CREATE_REPEATS.format(suffix=suffix))
-    _store(connection, "import_known", decided.known)
-    _store(connection, "import_repeats", decided.repeats)
+    decided = decide_entries(connection, letter=letter_id, known=bool(anyone), suffix=suffix)
     summary.queued = decided.queued
-    vias = [via for _, via, _ in (*decided.known.values(), *decided.repeats.values())]
-    summary.linked_by_name = vias.count("name")
-    summary.linked_by_identifier = len(vias) - summary.linked_by_name
+    summary.linked_by_name = decided.by_name
+    summary.linked_by_identifier = decided.by_identifier
     if decided.known:
         signed = run(_DROP_SIGNED, letter=letter_id)
         summary.already_present += signed
@@ -238,18 +225,6 @@ def resolve(
         for row in connection.execute(text(_LINKS)):
             on_link(Link(*row))
     return summary
-
-
-def _store(connection: Connection, table: str, rows: dict[int, tuple[int, str, str]]) -> None:
-    if rows:
-        values = [(row_no, *decision) for row_no, decision in sorted(rows.items())]
-        columns = (
-            "row_no",
-            "person_id" if table == "import_known" else "first_row",
-            "via",
-            "reason",
-        )
-        copy_rows(connection, table, columns, values)
 
 
 def _people_sequence(connection: Connection) -> str:

@@ -9,55 +9,34 @@ weigh the same evidence the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, TextClause, bindparam, text
+from sqlalchemy import Connection, text
 
+from tracker.db.bulk import rows_for
 from tracker.domain.identifiers import Identifier, is_personal_link
 from tracker.domain.identity import NameStats, Signer, expected_namesakes
 from tracker.domain.matching import tokens
 
-CHUNK = 5_000  # ids a statement asks about at once
-
-# The ids go into the statement as literal numbers (ints, from the database): expanding a bound
-# list of 5,000 values costs SQLAlchemy more than the query itself.
-_PEOPLE = "SELECT id, name, name_key FROM people WHERE id IN ({ids}) AND merged_into_id IS NULL"
+_PEOPLE = "SELECT id, name, name_key FROM people WHERE id IN ({values}) AND merged_into_id IS NULL"
 _SIGNATURES = (
     "SELECT person_id, letter_id, link_key, email_key, handle_key FROM signatures "
-    "WHERE person_id IN ({ids})"
+    "WHERE person_id IN ({values})"
 )
-_ALIASES = "SELECT person_id, alias_key FROM aliases WHERE person_id IN ({ids})"
+_ALIASES = "SELECT person_id, alias_key FROM aliases WHERE person_id IN ({values})"
 _AFFILIATIONS = (
     "SELECT DISTINCT r.person_id, o.name_key FROM roles r "
-    "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN ({ids})"
+    "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN ({values})"
 )
-
-
-def _of(sql: str, ids: list[int]) -> TextClause:
-    return text(sql.format(ids=",".join(str(int(i)) for i in ids)))
-
-
-def _chunks_of(person_ids: Iterable[int]) -> Iterator[list[int]]:
-    ids = sorted(set(person_ids))
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
-def _affiliations(connection: Connection, chunk: list[int]) -> dict[int, set[str]]:
-    found: dict[int, set[str]] = defaultdict(set)
-    for pid, org_key in connection.execute(_of(_AFFILIATIONS, chunk)):
-        found[pid].add(org_key)
-    return found
 
 
 def affiliations(connection: Connection, person_ids: Iterable[int]) -> dict[int, set[str]]:
     """Each person's organizations (their keys), from their roles; people without any are left
     out."""
-    found: dict[int, set[str]] = {}
-    for chunk in _chunks_of(person_ids):
-        found.update(_affiliations(connection, chunk))
-    return found
+    found: dict[int, set[str]] = defaultdict(set)
+    for pid, org_key in rows_for(connection, _AFFILIATIONS, sorted(set(person_ids))):
+        found[pid].add(org_key)
+    return dict(found)
 
 
 def first_token(first_key: str) -> str | None:
@@ -95,53 +74,52 @@ def identifier(kind: str, key: str) -> Identifier:
 def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Signer]:
     """Each (unmerged) person's name and key, their aliases' keys, and the identifiers,
     organizations and letters of all their signatures and roles."""
-    found: dict[int, Signer] = {}
-    for chunk in _chunks_of(person_ids):
-        names = {pid: (name, key) for pid, name, key in connection.execute(_of(_PEOPLE, chunk))}
-        keys: dict[int, set[Identifier]] = defaultdict(set)
-        letters: dict[int, set[int]] = defaultdict(set)
-        for pid, letter_id, link, email, handle in connection.execute(_of(_SIGNATURES, chunk)):
-            letters[pid].add(letter_id)
-            for kind, key in (("link", link), ("email", email), ("handle", handle)):
-                if key:
-                    keys[pid].add(identifier(kind, key))
-        orgs = _affiliations(connection, chunk)
-        aliases: dict[int, set[str]] = defaultdict(set)
-        for pid, alias_key in connection.execute(_of(_ALIASES, chunk)):
-            aliases[pid].add(alias_key)
-        for pid, (name, key) in names.items():
-            found[pid] = Signer(
-                name,
-                key,
-                frozenset(keys[pid]),
-                frozenset(orgs.get(pid, ())),
-                frozenset(letters[pid]),
-                frozenset(aliases[pid]),
-            )
-    return found
+    ids = sorted(set(person_ids))
+    names = {pid: (name, key) for pid, name, key in rows_for(connection, _PEOPLE, ids)}
+    keys: dict[int, set[Identifier]] = defaultdict(set)
+    letters: dict[int, set[int]] = defaultdict(set)
+    for pid, letter_id, link, email, handle in rows_for(connection, _SIGNATURES, ids):
+        letters[pid].add(letter_id)
+        for kind, key in (("link", link), ("email", email), ("handle", handle)):
+            if key:
+                keys[pid].add(identifier(kind, key))
+    orgs = affiliations(connection, ids)
+    aliases: dict[int, set[str]] = defaultdict(set)
+    for pid, alias_key in rows_for(connection, _ALIASES, ids):
+        aliases[pid].add(alias_key)
+    return {
+        pid: Signer(
+            name,
+            key,
+            frozenset(keys[pid]),
+            frozenset(orgs.get(pid, ())),
+            frozenset(letters[pid]),
+            frozenset(aliases[pid]),
+        )
+        for pid, (name, key) in names.items()
+    }
 
 
-_HOLDERS = text(
+_HOLDERS = (
     "SELECT h.name_key, count(DISTINCT h.person_id) FROM ("
     "SELECT name_key, coalesce(merged_into_id, id) AS person_id FROM people "
-    "WHERE name_key IN :keys UNION "
-    "SELECT alias_key, person_id FROM aliases WHERE alias_key IN :keys) h GROUP BY h.name_key"
-).bindparams(bindparam("keys", expanding=True))
-_LASTS = text(
-    "SELECT last_key, count(*) FROM people WHERE last_key IN :keys AND merged_into_id IS NULL "
-    "GROUP BY last_key"
-).bindparams(bindparam("keys", expanding=True))
-
-
-_FIRSTS = text(
-    "SELECT count(*) FROM people WHERE first_key >= :low AND first_key < :high "
-    "AND merged_into_id IS NULL"
+    "WHERE name_key IN ({values}) UNION "
+    "SELECT alias_key, person_id FROM aliases WHERE alias_key IN ({values})) h "
+    "GROUP BY h.name_key"
 )
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+_LASTS = (
+    "SELECT last_key, count(*) FROM people WHERE last_key IN ({values}) "
+    "AND merged_into_id IS NULL GROUP BY last_key"
+)
+# People whose first blocking key begins with each token and a space: a range of
+# `ix_people_first_key` per token, one statement for many.
+_FIRSTS = (
+    "WITH t(token) AS (VALUES {values}) SELECT t.token, (SELECT count(*) FROM people p "
+    "WHERE p.first_key >= t.token || ' ' AND p.first_key < t.token || '!' "
+    "AND p.merged_into_id IS NULL) FROM t"
+)
+# What a cache of counts holds at most: an import asks about a million names, a range at a time.
+MAX_CACHED = 100_000
 
 
 class NameStatistics:
@@ -162,22 +140,31 @@ class NameStatistics:
     def prime(self, names: Iterable[tuple[str, str]]) -> None:
         """Count, a few statements per chunk, what `of` will ask of these (name, key) pairs."""
         keys: set[str] = set()
+        firsts: set[str] = set()
         lasts: set[str] = set()
         for name, key in names:
             if key not in self._holders:
                 keys.add(key)
             words = tokens(name)
+            if words and words[0] not in self._firsts:
+                firsts.add(words[0])
             if words and words[-1] not in self._lasts:
                 lasts.add(words[-1])
         self._count_many(self._holders, _HOLDERS, keys)
         self._count_many(self._lasts, _LASTS, lasts)
+        self._count_firsts(firsts)
 
-    def _count_many(self, cache: dict[str, int], sql: Any, values: set[str]) -> None:
-        for chunk in _chunks(sorted(values)):
-            cache.update(dict.fromkeys(chunk, 0))
-            cache.update(
-                {value: int(n) for value, n in self.connection.execute(sql, {"keys": chunk})}
-            )
+    def _count_many(self, cache: dict[str, int], sql: str, values: set[str]) -> None:
+        if len(cache) + len(values) > MAX_CACHED:
+            cache.clear()
+        cache.update(dict.fromkeys(values, 0))
+        cache.update((value, int(n)) for value, n in rows_for(self.connection, sql, sorted(values)))
+
+    def _count_firsts(self, values: set[str]) -> None:
+        if len(self._firsts) + len(values) > MAX_CACHED:
+            self._firsts.clear()
+        found = rows_for(self.connection, _FIRSTS, sorted(values), each="(CAST({} AS TEXT))")
+        self._firsts.update((token, int(n)) for token, n in found)
 
     def holders(self, key: str) -> int:
         """Known people whose name or an alias has this key (a merged name: the person kept)."""
@@ -187,12 +174,9 @@ class NameStatistics:
 
     def _first(self, token: str) -> int:
         """People whose first blocking key has this first token (see `first_token`)."""
-        found = self._firsts.get(token)
-        if found is None:
-            params = {"low": token + " ", "high": token + "!"}
-            found = int(self.connection.execute(_FIRSTS, params).scalar_one())
-            self._firsts[token] = found
-        return found
+        if token not in self._firsts:
+            self._count_firsts({token})
+        return self._firsts[token]
 
     def _last(self, token: str) -> int:
         if token not in self._lasts:
