@@ -8,9 +8,11 @@ import rebuilds them, in one WAL transaction. PostgreSQL (with --postgres URL): 
 the same file, and psql making the same writes, into the indexed tables and, as pg_restore does
 (and the import does for a load this large), with the tables' secondary indexes and foreign keys
 built after the load in the same transaction; the ratios are to the second. All run in the same
-session as the import, and the figures are medians of --runs runs, reported as ratios. Peak
-memory is the importing process's maximum resident set size (`measure.py`: not the benchmark's
-own, which a child forked from it would report).
+session as the import, and the figures are medians of --runs runs, reported as ratios. The import
+is timed three ways: into a fresh database, the same file again (which changes nothing), and the
+same list into a second letter from another source (where every entry is someone known, to be
+decided against them: the "who signed both letters" case at its heaviest). Peak memory is the
+largest of the three imports' (`measure.py`: the importing process's, and with its workers).
 
 Run: python benchmarks/import_speed.py --rows 1000000 [--runs 3] [--postgres URL]
 """
@@ -49,18 +51,25 @@ def prepare(url: str) -> None:
         subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
 
 
-def tracker_import(url: str, csv_path: Path) -> tuple[float, float, float, float]:
-    """A fresh database with one letter, then the timed import into it, and the same import
-    again (which must change nothing); the seconds of each, the importing process's larger
-    peak, and the larger peak of all its processes (its workers too; sum of PSS)."""
+def tracker_import(url: str, csv_path: Path) -> tuple[float, float, float, float, float]:
+    """A fresh database with one letter, then the timed import into it, the same import again
+    (which must change nothing), and the same list into a second letter from another source
+    (every entry then shares a key with people known, and is decided against them); the seconds
+    of each, the importing process's largest peak, and the largest peak of all its processes
+    (its workers too; sum of PSS)."""
     prepare(url)
     command = [*TRACKER, "--db", url, "signatory", "import", str(csv_path)]
-    command += ["--letter", "bench", "--source", "bench"]
-    runs = [measured_tree(command) for _ in range(2)]
+    runs = [measured_tree([*command, "--letter", "bench", "--source", "bench"]) for _ in range(2)]
+    for args in (
+        ["source", "add", "second", "--title", "Another list"],
+        ["letter", "add", "second", "--title", "A second letter", "--addressed-to", "Nobody"],
+    ):
+        subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
+    runs.append(measured_tree([*command, "--letter", "second", "--source", "second"]))
     if any(code != 0 for _, _, code, _ in runs):
         raise SystemExit(f"{' '.join(command)} failed")
-    (first, rss, _, tree), (again, rss_again, _, tree_again) = runs
-    return first, again, max(rss, rss_again), max(tree, tree_again)
+    (first, _, _, _), (again, _, _, _), (second, _, _, _) = runs
+    return first, again, second, max(r[1] for r in runs), max(r[3] for r in runs)
 
 
 # The import's writes, by the sqlite3 shell (see the module's docstring).
@@ -128,8 +137,9 @@ def schema_floor_script(csv_path: Path) -> str:
     return _SCHEMA_FLOOR.format(**parts)
 
 
-# floor, same writes, import, again, peak of the importing process, peak of all its processes
-Round = tuple[float, float, float, float, float, float]
+# floor, same writes, import, again, into a second letter, peak of the importing process, peak
+# of all its processes
+Round = tuple[float, float, float, float, float, float, float]
 
 
 def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
@@ -143,8 +153,8 @@ def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
     with script.open() as commands:
         schema, _ = timed(["sqlite3", schema_url.removeprefix("sqlite:///")], stdin=commands)
     url = f"sqlite:///{folder / f'tracker-{run_name}.db'}"
-    ours, again, rss, tree = tracker_import(url, csv_path)
-    return floor, schema, ours, again, rss, tree
+    ours, again, second, rss, tree = tracker_import(url, csv_path)
+    return floor, schema, ours, again, second, rss, tree
 
 
 # The import's writes, by psql (see the module's docstring).
@@ -242,8 +252,8 @@ def postgres_round(url: str, csv_path: Path, folder: Path) -> Round:
     script.write_text(_rebuilt_after(url, writes))
     schema, _ = timed(["psql", url, "-q", "-f", str(script)])
     _fresh_postgres(url)
-    ours, again, rss, tree = tracker_import(url, csv_path)
-    return floor, schema, ours, again, rss, tree
+    ours, again, second, rss, tree = tracker_import(url, csv_path)
+    return floor, schema, ours, again, second, rss, tree
 
 
 def main() -> None:
@@ -276,10 +286,10 @@ def main() -> None:
 
 
 def report(rounds: list[Round], labels: list[str]) -> None:
-    """Medians of the floor, of the same writes, of the import and of the same import again,
-    as ratios; the peak RSS."""
-    floor, schema, ours, again = (statistics.median(r[i] for r in rounds) for i in range(4))
-    rss, tree = max(r[4] for r in rounds), max(r[5] for r in rounds)
+    """Medians of the floor, of the same writes, of the import, of the same import again and of
+    the list into a second letter, as ratios; the peak RSS."""
+    floor, schema, ours, again, second = (statistics.median(r[i] for r in rounds) for i in range(5))
+    rss, tree = max(r[5] for r in rounds), max(r[6] for r in rounds)
     print(f"{labels[0]:26s}{floor:6.2f} s")
     print(f"{labels[1]:26s}{schema:6.2f} s  {schema / floor:.2f}x")
     print(
@@ -288,6 +298,7 @@ def report(rounds: list[Round], labels: list[str]) -> None:
         f"(with its workers {tree:.0f} MiB)"
     )
     print(f"{'  the same import again':26s}{again:6.2f} s  ({again / ours:.2f}x the first)")
+    print(f"{'  into a second letter':26s}{second:6.2f} s  ({second / ours:.2f}x the first)")
 
 
 if __name__ == "__main__":

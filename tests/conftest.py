@@ -150,13 +150,16 @@ def sqlite_tracker(sqlite_url: str) -> Tracker:
 
 @pytest.fixture(params=["in-process", "workers"])
 def import_checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Where an import checks its records: in the importing process (a small list), or in two
-    worker processes from the first record, a few records a batch (a large list), so every
-    import test runs both ways (`tracker.importing.checking`)."""
+    """Where an import checks its records and decides who its entries are: in the importing
+    process (a small list), or in two worker processes from the first record and the first
+    entry with candidates, a few records a batch and a few entries a range (a large list), so
+    every import test runs both ways (`tracker.importing.checking`, `tracker.importing.known`)."""
     if request.param == "workers":
-        from tracker.importing import checking, workers
+        from tracker.importing import checking, known, workers
 
         monkeypatch.setattr(checking, "PARALLEL_FROM", 0)
         monkeypatch.setattr(checking, "BATCH_RECORDS", 3)
+        monkeypatch.setattr(known, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(known, "DECIDE_CHUNK", 3)
         monkeypatch.setenv(workers.WORKERS_ENV, "2")
     return str(request.param)

@@ -430,9 +430,9 @@ def test_known_people_are_decided_the_same_a_few_rows_at_a_time(
     is one range's): entries decided in different ranges, and a group of entries of the file
     joined by one link whose first member is a known person decided in an earlier range, give
     the same people as one range does."""
-    from tracker.importing import deciding
+    from tracker.importing import known
 
-    monkeypatch.setattr(deciding, "DECIDE_CHUNK", rows_at_a_time)
+    monkeypatch.setattr(known, "DECIDE_CHUNK", rows_at_a_time)
     first = tmp_path / "first.csv"
     first.write_text(
         "name,link\n"

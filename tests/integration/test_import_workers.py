@@ -212,7 +212,7 @@ def test_a_large_file_gets_its_workers_from_its_first_batches(
             started.append(1)
             super().__init__(*args)
 
-    monkeypatch.setattr(checking, "Workers", Counted)
+    monkeypatch.setattr(workers, "Workers", Counted)
     _, read, columns = _input(listing)
     records = list(read)
     options = checking.Options(strict=False, dayfirst=False, postgres=False, columns=columns)

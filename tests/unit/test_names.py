@@ -175,3 +175,18 @@ def test_tokens_word_by_word_are_the_tokens_of_the_whole(text: str) -> None:
     from tracker.domain.matching import tokens
 
     assert tokens(text) == _tokens_of_the_whole(text)
+
+
+@given(spaced)
+def test_a_names_first_and_last_tokens_are_read_back_from_its_blocking_keys(text: str) -> None:
+    """An import weighs a staged name with counts looked up by the first and last tokens its
+    blocking keys hold (`evidence.tokens_from_keys`), and `NameCounts.of` takes them from the
+    name's tokens: the two must be the same tokens, for every name that has any."""
+    from tracker.domain.matching import tokens
+    from tracker.domain.names import blocking_keys
+    from tracker.services.evidence import tokens_from_keys
+
+    words = tokens(text)
+    keys = blocking_keys(text, name_key(text) or "x")
+    if words:
+        assert tokens_from_keys(keys.first, keys.last) == (words[0], words[-1])

@@ -7,9 +7,7 @@ back in the list's order, so an import's result does not depend on where its row
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 from tracker.importing.keys import RowKeyer
 from tracker.importing.reader import Read
 from tracker.importing.rules import Columns, ImportRow, RowError, RowValidator
-from tracker.importing.workers import Workers, worker_count
+from tracker.importing.workers import in_order
 
 BATCH_RECORDS = 5_000
 PARALLEL_FROM = 40_000  # records checked in-process before workers start (a small list: all)
@@ -111,26 +109,14 @@ def checked_batches(
     `expected(records read)` judges how many the list holds: a list that will be large gets
     its workers from its first batches, not once PARALLEL_FROM records have been checked."""
     checker = Checker(options)
-    count: int | None = None  # workers, decided once the list has shown itself large
-    workers: Workers | None = None
-    pending: deque[Future[str]] = deque()
     read = 0
-    try:
-        for batch in _batches(records):
-            read += len(batch)
-            if count is None and _large(read, expected):
-                count = worker_count()
-                if count:
-                    workers = Workers(count, _check_in_worker, options)
-            if workers is None:
-                yield checker.batch(batch, options.columns)
-                continue
-            pending.append(workers.submit(batch))
-            while len(pending) > 2 * (count or 1):
-                yield workers.result(pending.popleft())
-        while pending:
-            assert workers is not None
-            yield workers.result(pending.popleft())
-    finally:
-        if workers is not None:
-            workers.close()
+
+    def large(batch: list[Read]) -> bool:
+        nonlocal read
+        read += len(batch)
+        return _large(read, expected)
+
+    def here(batch: list[Read]) -> Checked:
+        return checker.batch(batch, options.columns)
+
+    return in_order(_batches(records), _check_in_worker, options, large=large, here=here)

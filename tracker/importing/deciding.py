@@ -4,44 +4,27 @@ key with someone.
 SQL finds the candidates through indexes (known people who share an identifier key, a name key
 or an alias key with an entry; entries of the file that share an identifier or a name key with
 another), and the rules decide in Python: an entry known people may be goes through
-`identity.decide`; entries of the file are joined into one person only by a shared identifier
-(`identity.same_entry_person`), and the pairs left undecided are counted for review.
+`identity.decide` (`known`: a range of rows at a time, in workers for a large list); entries of
+the file are joined into one person only by a shared identifier (`identity.same_entry_person`),
+and the pairs left undecided are counted for review.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
 
 from sqlalchemy import Connection, text
 
 from tracker.db.bulk import copy_rows, rows_for
-from tracker.domain.identity import (
-    REVIEW_SCORE,
-    Candidate,
-    Signer,
-    compare,
-    decide,
-    same_entry_person,
-)
+from tracker.domain.identity import REVIEW_SCORE, compare, same_entry_person
+from tracker.importing.known import decide_known
+from tracker.importing.staging import ENTRY_COLUMNS, Entry, entries_as_signers
 from tracker.runtime import gc_paused
-from tracker.services.evidence import NameStatistics, identifier, signers
 
 # A link, e-mail or handle that more entries of one list share than this names no one person.
 MAX_SHARED_IDENTIFIER = 20
-# Entries decided at a time: the rows of the staging table from one row number to this many on.
-# What is held in memory (candidates, their evidence, decisions) is one such range's.
-DECIDE_CHUNK = 2_000
-
-
-@dataclass
-class _Entry:
-    row_no: int
-    line: int
-    signer: Signer
 
 
 @dataclass
@@ -74,25 +57,6 @@ _CREATE_REPEATS = (
 _KNOWN_COLUMNS = ("row_no", "person_id", "via", "reason")
 _REPEAT_COLUMNS = ("row_no", "first_row", "via", "reason")
 
-_ENTRY_COLUMNS = (
-    "r.row_no, r.line, r.name, r.name_key, r.link_key, r.email_key, r.handle_key, r.org_key"
-)
-# Known people the entries of a range of rows may be: the same identifier key, or the same name
-# or alias key. Each arm reads the range of the staging table by its key and probes an index.
-_IN_RANGE = "r.row_no BETWEEN :low AND :high"
-_KNOWN_CANDIDATES = f"""
-SELECT r.row_no, s.person_id FROM import_rows r JOIN signatures s ON s.link_key = r.link_key
-    WHERE {_IN_RANGE}
-UNION SELECT r.row_no, s.person_id FROM import_rows r JOIN signatures s ON s.email_key = r.email_key
-    WHERE {_IN_RANGE}
-UNION SELECT r.row_no, s.person_id FROM import_rows r
-    JOIN signatures s ON s.handle_key = r.handle_key WHERE {_IN_RANGE}
-UNION SELECT r.row_no, coalesce(p.merged_into_id, p.id) FROM import_rows r
-    JOIN people p ON p.name_key = r.name_key WHERE {_IN_RANGE}
-UNION SELECT r.row_no, a.person_id FROM import_rows r JOIN aliases a ON a.alias_key = r.name_key
-    WHERE {_IN_RANGE}
-"""
-_ENTRIES = f"SELECT {_ENTRY_COLUMNS} FROM import_rows r WHERE r.row_no IN ({{values}})"
 # Entries of the file that share an identifier key or a name key with another entry.
 _SHARED = (
     "SELECT {columns} FROM import_rows r WHERE r.{key} IN (SELECT {key} FROM import_rows "
@@ -100,20 +64,6 @@ _SHARED = (
     "ORDER BY r.row_no"
 )
 _MOST = {"most": MAX_SHARED_IDENTIFIER}
-
-
-def _entries(rows: Iterable[Sequence[Any]], letter: int) -> Iterator[_Entry]:
-    """Entries of the staging table (rows of `_ENTRY_COLUMNS`) as signers of the letter being
-    imported."""
-    letters = frozenset({letter})
-    for row_no, line, name, key, link, email, handle, org in rows:
-        found = frozenset(
-            identifier(kind, value)
-            for kind, value in (("link", link), ("email", email), ("handle", handle))
-            if value
-        )
-        orgs = frozenset({org} if org else ())
-        yield _Entry(row_no, line, Signer(name, key, found, orgs, letters))
 
 
 def decide_entries(connection: Connection, *, letter: int, known: bool, suffix: str) -> Decided:
@@ -130,38 +80,15 @@ def decide_entries(connection: Connection, *, letter: int, known: bool, suffix: 
 
 
 def _decide_known(connection: Connection, decided: Decided, letter: int) -> None:
-    """Entries that share a key with people known before: `domain.identity.decide`, a range of
-    rows at a time, each range's decisions written as they are made."""
-    statistics = NameStatistics(connection)
-    low, last = connection.execute(
-        text("SELECT coalesce(min(row_no), 0), coalesce(max(row_no), -1) FROM import_rows")
-    ).one()
-    candidates = text(_KNOWN_CANDIDATES)
-    for start in range(low, last + 1, DECIDE_CHUNK):
-        by_row: dict[int, set[int]] = defaultdict(set)
-        params = {"low": start, "high": start + DECIDE_CHUNK - 1}
-        for row_no, person_id in connection.execute(candidates, params):
-            by_row[row_no].add(person_id)
-        if not by_row:
-            continue
-        people = signers(connection, {p for found in by_row.values() for p in found})
-        entries = list(_entries(rows_for(connection, _ENTRIES, sorted(by_row)), letter))
-        statistics.prime((entry.signer.name, entry.signer.key) for entry in entries)
-        found: list[tuple[int, int, str, str]] = []
-        for entry in entries:
-            stats = statistics.of(entry.signer.name, entry.signer.key)
-            options = [
-                Candidate(pid, people[pid], stats) for pid in by_row[entry.row_no] if pid in people
-            ]
-            decision = decide(entry.signer, options)
-            decided.queued += len(decision.review)
-            if decision.person_id is not None:
-                found.append((entry.row_no, decision.person_id, decision.via, decision.reason))
-                decided.count(decision.via)
+    """Entries that share a key with people known before (`known`), each range's decisions
+    written as they come."""
+    for found, queued in decide_known(connection, letter):
+        decided.queued += queued
         if found:
-            found.sort()
             copy_rows(connection, "import_known", _KNOWN_COLUMNS, found)
             decided.known += len(found)
+            for _, _, via, _ in found:
+                decided.count(via)
 
 
 def _known_people(connection: Connection, rows: list[int]) -> dict[int, int]:
@@ -182,12 +109,12 @@ def _group_within_file(connection: Connection, decided: Decided, letter: int) ->
             row = parent[row]
         return row
 
-    entries: dict[int, _Entry] = {}
+    entries: dict[int, Entry] = {}
     why: dict[tuple[int, int], str] = {}
     for key in ("link_key", "email_key", "handle_key"):
-        sql = _SHARED.format(columns=_ENTRY_COLUMNS, key=key)
-        groups: dict[str, list[_Entry]] = defaultdict(list)
-        for entry in _entries(connection.execute(text(sql), _MOST), letter):
+        sql = _SHARED.format(columns=ENTRY_COLUMNS, key=key)
+        groups: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries_as_signers(connection.execute(text(sql), _MOST), letter):
             entries.setdefault(entry.row_no, entry)
             shared = next(i.key for i in entry.signer.identifiers if i.kind == key[:-4])
             groups[shared].append(entry)
@@ -236,9 +163,9 @@ def _group_within_file(connection: Connection, decided: Decided, letter: int) ->
 def _same_names_queued(connection: Connection, letter: int) -> int:
     """Pairs of entries with one name key and no identifier that decides them: two published
     entries, both kept, to be reviewed (probable duplicates, or namesakes)."""
-    sql = _SHARED.format(columns=_ENTRY_COLUMNS, key="name_key")
-    groups: dict[str, list[_Entry]] = defaultdict(list)
-    for entry in _entries(connection.execute(text(sql), _MOST), letter):
+    sql = _SHARED.format(columns=ENTRY_COLUMNS, key="name_key")
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries_as_signers(connection.execute(text(sql), _MOST), letter):
         groups[entry.signer.key].append(entry)
     queued = 0
     for members in groups.values():

@@ -1,15 +1,19 @@
 """Staging: keyed entries (`checking`, `keys`) loaded in batches into the import's temporary
-table, `import_rows` (SQLite: `executemany`; PostgreSQL: COPY, through `tracker.db.bulk`)."""
+table, `import_rows` (SQLite: `executemany`; PostgreSQL: COPY, through `tracker.db.bulk`); and
+its entries read back as signers, for deciding who they are (`deciding`, `known`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 
 from tracker.db.bulk import copy_rows, on_commit_drop, tune_for_bulk
+from tracker.domain.identity import Signer
 from tracker.importing.keys import STAGING_COLUMNS
+from tracker.services.evidence import identifier
 
 BATCH = 20_000
 # The staging table, and the tables `resolution` derives from it.
@@ -82,3 +86,29 @@ def drop_temporary_tables(connection: Connection) -> None:
         return
     for table in TEMPORARY_TABLES:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+# What deciding reads of a staged entry.
+ENTRY_COLUMNS = (
+    "r.row_no, r.line, r.name, r.name_key, r.link_key, r.email_key, r.handle_key, r.org_key"
+)
+
+
+@dataclass
+class Entry:
+    row_no: int
+    line: int
+    signer: Signer
+
+
+def entries_as_signers(rows: Iterable[Sequence[Any]], letter: int) -> Iterator[Entry]:
+    """Staged entries (rows of `ENTRY_COLUMNS`) as signers of the letter being imported."""
+    letters = frozenset({letter})
+    for row_no, line, name, key, link, email, handle, org in rows:
+        found = frozenset(
+            identifier(kind, value)
+            for kind, value in (("link", link), ("email", email), ("handle", handle))
+            if value
+        )
+        orgs = frozenset({org} if org else ())
+        yield Entry(row_no, line, Signer(name, key, found, orgs, letters))

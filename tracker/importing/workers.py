@@ -26,7 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -88,6 +89,41 @@ class Workers:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def in_order(
+    batches: Iterable[Any],
+    task: Task,
+    options: Any,
+    *,
+    large: Callable[[Any], bool],
+    here: Callable[[Any], Any] | None = None,
+) -> Iterator[Any]:
+    """`task(options, batch)` of each batch, in the batches' order: in this process (by
+    `here(batch)`, if given) until `large(batch)` first says the work is large enough (it is
+    asked of each batch until then), then in `worker_count()` workers (none: on in this
+    process), a few batches ahead of what is taken."""
+    count: int | None = None
+    workers: Workers | None = None
+    pending: deque[Future[str]] = deque()
+    try:
+        for batch in batches:
+            if count is None and large(batch):
+                count = worker_count()
+                if count:
+                    workers = Workers(count, task, options)
+            if workers is None:
+                yield task(options, batch) if here is None else here(batch)
+                continue
+            pending.append(workers.submit(batch))
+            while len(pending) > 2 * (count or 1):
+                yield workers.result(pending.popleft())
+        while pending:
+            assert workers is not None
+            yield workers.result(pending.popleft())
+    finally:
+        if workers is not None:
+            workers.close()
 
 
 def _stopped() -> WorkerStopped:

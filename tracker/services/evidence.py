@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
@@ -28,6 +29,7 @@ _AFFILIATIONS = (
     "SELECT DISTINCT r.person_id, o.name_key FROM roles r "
     "JOIN organizations o ON o.id = r.organization_id WHERE r.person_id IN ({values})"
 )
+_EVIDENCE = (_PEOPLE, _SIGNATURES, _AFFILIATIONS, _ALIASES)  # the fields of EvidenceRows
 
 
 def affiliations(connection: Connection, person_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -71,33 +73,58 @@ def identifier(kind: str, key: str) -> Identifier:
     return Identifier(kind, key, is_personal_link(key) if kind == "link" else True)
 
 
-def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Signer]:
+@dataclass(frozen=True, slots=True)
+class EvidenceRows:
+    """What the database holds about some people, as read (`evidence_rows`): their names,
+    their signatures' letters and identifier keys, their organizations' keys, their aliases'
+    keys. Plain tuples, to be made into `Signer`s where they are weighed (`signers_from`), in
+    this process or in an import's worker."""
+
+    names: list[tuple[int, str, str]]
+    signatures: list[tuple[int, int, str | None, str | None, str | None]]
+    organizations: list[tuple[int, str]]
+    aliases: list[tuple[int, str]]
+
+
+def evidence_rows(connection: Connection, person_ids: Iterable[int]) -> EvidenceRows:
+    ids = sorted(set(person_ids))
+    return EvidenceRows(
+        *([tuple(row) for row in rows_for(connection, sql, ids)] for sql in _EVIDENCE)
+    )
+
+
+def signers_from(rows: EvidenceRows) -> dict[int, Signer]:
     """Each (unmerged) person's name and key, their aliases' keys, and the identifiers,
     organizations and letters of all their signatures and roles."""
-    ids = sorted(set(person_ids))
-    names = {pid: (name, key) for pid, name, key in rows_for(connection, _PEOPLE, ids)}
     keys: dict[int, set[Identifier]] = defaultdict(set)
     letters: dict[int, set[int]] = defaultdict(set)
-    for pid, letter_id, link, email, handle in rows_for(connection, _SIGNATURES, ids):
+    for pid, letter_id, link, email, handle in rows.signatures:
         letters[pid].add(letter_id)
         for kind, key in (("link", link), ("email", email), ("handle", handle)):
             if key:
                 keys[pid].add(identifier(kind, key))
-    orgs = affiliations(connection, ids)
+    orgs: dict[int, set[str]] = defaultdict(set)
+    for pid, org_key in rows.organizations:
+        orgs[pid].add(org_key)
     aliases: dict[int, set[str]] = defaultdict(set)
-    for pid, alias_key in rows_for(connection, _ALIASES, ids):
+    for pid, alias_key in rows.aliases:
         aliases[pid].add(alias_key)
     return {
         pid: Signer(
             name,
             key,
-            frozenset(keys[pid]),
+            frozenset(keys.get(pid, ())),
             frozenset(orgs.get(pid, ())),
-            frozenset(letters[pid]),
-            frozenset(aliases[pid]),
+            frozenset(letters.get(pid, ())),
+            frozenset(aliases.get(pid, ())),
         )
-        for pid, (name, key) in names.items()
+        for pid, name, key in rows.names
     }
+
+
+def signers(connection: Connection, person_ids: Iterable[int]) -> dict[int, Signer]:
+    """`signers_from` the `evidence_rows` of these people."""
+    return signers_from(evidence_rows(connection, person_ids))
 
 
 _HOLDERS = (
@@ -122,6 +149,35 @@ _FIRSTS = (
 MAX_CACHED = 100_000
 
 
+def tokens_from_keys(first_key: str, last_key: str) -> tuple[str, str]:
+    """A name's first and last tokens, from its blocking keys (a one-word name's first token is
+    its last), as `NameCounts.of` looks them up."""
+    return first_token(first_key) or last_key, last_key
+
+
+@dataclass(frozen=True, slots=True)
+class NameCounts:
+    """Counts of some names among the people known: how many hold each key, how many have each
+    first token first and each last token last (`NameStatistics.counts`). Plain values: an
+    import's worker weighs names with them."""
+
+    people: int
+    holders: Mapping[str, int]
+    firsts: Mapping[str, int]
+    lasts: Mapping[str, int]
+
+    def of(self, name: str, key: str) -> NameStats:
+        """The statistics of a name seen anew (its own holders are not counted as namesakes)."""
+        holders = self.holders[key]
+        words = tokens(name)
+        if not words:
+            return NameStats(holders, 0.0)
+        firsts: dict[str | None, int] = {words[0]: self.firsts[words[0]]}
+        lasts = {words[-1]: self.lasts[words[-1]]}
+        expected = expected_from_counts(words, firsts, lasts, self.people, holders=holders)
+        return NameStats(holders, expected)
+
+
 class NameStatistics:
     """How many known people hold a name key, and how often a name's first and last tokens
     occur among them (through the blocking keys' indexes), cached for one command."""
@@ -137,59 +193,33 @@ class NameStatistics:
         self._firsts: dict[str, int] = {}
         self._lasts: dict[str, int] = {}
 
-    def prime(self, names: Iterable[tuple[str, str]]) -> None:
-        """Count, a few statements per chunk, what `of` will ask of these (name, key) pairs."""
-        keys: set[str] = set()
-        firsts: set[str] = set()
-        lasts: set[str] = set()
-        for name, key in names:
-            if key not in self._holders:
-                keys.add(key)
-            words = tokens(name)
-            if words and words[0] not in self._firsts:
-                firsts.add(words[0])
-            if words and words[-1] not in self._lasts:
-                lasts.add(words[-1])
-        self._count_many(self._holders, _HOLDERS, keys)
-        self._count_many(self._lasts, _LASTS, lasts)
-        self._count_firsts(firsts)
+    def counts(self, names: Iterable[tuple[str, str, str]]) -> NameCounts:
+        """The counts of these names, each given as (key, first token, last token), a few
+        statements for them all."""
+        wanted = list(names)
+        keys = {key for key, _, _ in wanted}
+        firsts = {first for _, first, _ in wanted}
+        lasts = {last for _, _, last in wanted}
+        self._count(self._holders, _HOLDERS, keys)
+        self._count(self._lasts, _LASTS, lasts)
+        self._count(self._firsts, _FIRSTS, firsts, each="(CAST({} AS TEXT))")
+        return NameCounts(
+            self.people,
+            {key: self._holders[key] for key in keys},
+            {token: self._firsts[token] for token in firsts},
+            {token: self._lasts[token] for token in lasts},
+        )
 
-    def _count_many(self, cache: dict[str, int], sql: str, values: set[str]) -> None:
-        if len(cache) + len(values) > MAX_CACHED:
+    def _count(self, cache: dict[str, int], sql: str, wanted: set[str], each: str = "{}") -> None:
+        missing = wanted - cache.keys()
+        if len(cache) + len(missing) > MAX_CACHED:
             cache.clear()
-        cache.update(dict.fromkeys(values, 0))
-        cache.update((value, int(n)) for value, n in rows_for(self.connection, sql, sorted(values)))
-
-    def _count_firsts(self, values: set[str]) -> None:
-        if len(self._firsts) + len(values) > MAX_CACHED:
-            self._firsts.clear()
-        found = rows_for(self.connection, _FIRSTS, sorted(values), each="(CAST({} AS TEXT))")
-        self._firsts.update((token, int(n)) for token, n in found)
-
-    def holders(self, key: str) -> int:
-        """Known people whose name or an alias has this key (a merged name: the person kept)."""
-        if key not in self._holders:
-            self._count_many(self._holders, _HOLDERS, {key})
-        return self._holders[key]
-
-    def _first(self, token: str) -> int:
-        """People whose first blocking key has this first token (see `first_token`)."""
-        if token not in self._firsts:
-            self._count_firsts({token})
-        return self._firsts[token]
-
-    def _last(self, token: str) -> int:
-        if token not in self._lasts:
-            self._count_many(self._lasts, _LASTS, {token})
-        return self._lasts[token]
+            missing = wanted
+        cache.update(dict.fromkeys(missing, 0))
+        found = rows_for(self.connection, sql, sorted(missing), each=each)
+        cache.update((value, int(n)) for value, n in found)
 
     def of(self, name: str, key: str) -> NameStats:
         """The statistics of a name seen anew (its own holders are not counted as namesakes)."""
-        holders = self.holders(key)
-        words = tokens(name)
-        if not words:
-            return NameStats(holders, 0.0)
-        firsts: dict[str | None, int] = {words[0]: self._first(words[0])}
-        lasts = {words[-1]: self._last(words[-1])}
-        expected = expected_from_counts(words, firsts, lasts, self.people, holders=holders)
-        return NameStats(holders, expected)
+        words = tokens(name) or (key,)  # as the blocking keys take a name without tokens
+        return self.counts([(key, words[0], words[-1])]).of(name, key)
