@@ -59,8 +59,8 @@ class Stager:
         self.postgres = connection.dialect.name == "postgresql"
         self.batch: list[tuple[Any, ...]] = []
         self.count = 0
+        tune_for_bulk(connection)
         if not self.postgres:
-            tune_for_bulk(connection)
             drop_temporary_tables(connection)  # left by an import that failed on this connection
         connection.exec_driver_sql(staging_table_sql(postgres=self.postgres))
 

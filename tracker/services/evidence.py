@@ -140,8 +140,10 @@ _LASTS = (
 )
 # People whose first blocking key begins with each token and a space: a range of
 # `ix_people_first_key` per token, one statement for many.
+# (DISTINCT: `rows_for` pads a short list with its first value, which is counted once.)
 _FIRSTS = (
-    "WITH t(token) AS (VALUES {values}) SELECT t.token, (SELECT count(*) FROM people p "
+    "WITH t(token) AS (SELECT DISTINCT v.column1 FROM (VALUES {values}) AS v) "
+    "SELECT t.token, (SELECT count(*) FROM people p "
     "WHERE p.first_key >= t.token || ' ' AND p.first_key < t.token || '!' "
     "AND p.merged_into_id IS NULL) FROM t"
 )
