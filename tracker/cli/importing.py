@@ -127,11 +127,11 @@ def run_import(
             linked.writerow(["line", "name", "person_id", "person", "via", "reason"])
 
         def link(found: Link) -> None:
-            if linked is not None:
-                from tracker.csvsafe import neutralise
+            from tracker.csvsafe import neutralise
 
-                row = [found.line, found.name, found.person_id, found.person, found.via]
-                linked.writerow([neutralise(cell) for cell in (*row, found.reason)])
+            assert linked is not None
+            row = [found.line, found.name, found.person_id, found.person, found.via]
+            linked.writerow([neutralise(cell) for cell in (*row, found.reason)])
 
         progress = stack.enter_context(_progress(size))
         with unit_of_work() as uow:
@@ -146,7 +146,7 @@ def run_import(
                 on_error=on_error,
                 reject=reject,
                 progress=progress,
-                on_link=link,
+                on_link=link if linked is not None else None,
                 strict=strict,
                 dayfirst=dayfirst,
                 pattern=pattern,
