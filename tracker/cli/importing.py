@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tracker.cli.common import check_output, note, say, unit_of_work
+from tracker.csvsafe import neutralise
 from tracker.errors import BadInput
 from tracker.importing.reader import COLUMNS, FORMATS
 from tracker.importing.rules import RowError
@@ -116,8 +117,6 @@ def run_import(
 
         def reject(error: RowError) -> None:
             if writer is not None:
-                from tracker.csvsafe import neutralise
-
                 cells = [error.raw.get(column, "") for column in COLUMNS]
                 writer.writerow([error.line, error.reason, *(neutralise(c) for c in cells)])
 
@@ -127,8 +126,6 @@ def run_import(
             linked.writerow(["line", "name", "person_id", "person", "via", "reason"])
 
         def link(found: Link) -> None:
-            from tracker.csvsafe import neutralise
-
             assert linked is not None
             row = [found.line, found.name, found.person_id, found.person, found.via]
             linked.writerow([neutralise(cell) for cell in (*row, found.reason)])
