@@ -4,7 +4,10 @@ SQLite: the `sqlite3` shell's `.import` of the same CSV into a plain table is th
 importer can beat. A second floor is what this schema itself costs: the `sqlite3` shell loads the
 file, keys it crudely (`lower()`), and makes the same writes an import makes, into a database
 made by `tracker init`: people, organizations, roles and signatures, their indexes rebuilt as the
-import rebuilds them, in one WAL transaction. PostgreSQL (with --postgres URL): `psql \\copy` of
+import rebuilds them, in one WAL transaction. A third is Python's own: its `csv` module reads the
+file and its `sqlite3` module stages the rows, as they are, into the import's staging table,
+with no rule applied (what any importer that reads its rows in Python pays before its first
+rule, on top of the writes). PostgreSQL (with --postgres URL): `psql \\copy` of
 the same file, and psql making the same writes, into the indexed tables and, as pg_restore does
 (and the import does for a load this large), with the tables' secondary indexes and foreign keys
 built after the load in the same transaction; the ratios are to the second. All run in the same
@@ -137,9 +140,46 @@ def schema_floor_script(csv_path: Path) -> str:
     return _SCHEMA_FLOOR.format(**parts)
 
 
+# Python's own floor (SQLite rounds; 0 in PostgreSQL's): the `csv` module reads the list and
+# the `sqlite3` module stages its rows, as they are, into the import's staging table (the same
+# columns, by one executemany a batch), in one process, with no rule applied. Every importer that
+# reads and stages its rows in Python pays this before the first rule runs, and before the
+# set-based writes that the same-writes floor measures.
+_PYTHON_FLOOR = """
+import csv, sqlite3, sys
+from tracker.importing.keys import STAGING_COLUMNS
+from tracker.importing.staging import BATCH, staging_table_sql
+
+connection = sqlite3.connect(sys.argv[2])
+connection.execute(staging_table_sql(postgres=False))
+insert = f"INSERT INTO import_rows VALUES ({', '.join('?' for _ in STAGING_COLUMNS)})"
+with open(sys.argv[1], newline="", encoding="utf-8") as handle:
+    reader = csv.DictReader(handle)
+    batch = []
+    for number, row in enumerate(reader, 1):
+        name, org = row["name"], row.get("affiliation") or row.get("organization") or None
+        link, email = row.get("link") or None, row.get("email") or None
+        batch.append((number, number + 1, name, name, name, name, row.get("title") or None,
+                      org, org, link, email, None, None, None, link, email, None,
+                      row.get("signed_at") or None, None, "reported"))
+        if len(batch) == BATCH:
+            connection.executemany(insert, batch)
+            batch.clear()
+    connection.executemany(insert, batch)
+connection.commit()
+"""
+
+
+def python_floor(folder: Path, csv_path: Path, run_name: str) -> float:
+    seconds, _ = timed(
+        [sys.executable, "-c", _PYTHON_FLOOR, str(csv_path), str(folder / f"py-{run_name}.db")]
+    )
+    return seconds
+
+
 # floor, same writes, import, again, into a second letter, peak of the importing process, peak
-# of all its processes
-Round = tuple[float, float, float, float, float, float, float]
+# of all its processes, Python's floor
+Round = tuple[float, float, float, float, float, float, float, float]
 
 
 def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
@@ -153,8 +193,9 @@ def sqlite_round(folder: Path, csv_path: Path, run: int) -> Round:
     with script.open() as commands:
         schema, _ = timed(["sqlite3", schema_url.removeprefix("sqlite:///")], stdin=commands)
     url = f"sqlite:///{folder / f'tracker-{run_name}.db'}"
+    staged = python_floor(folder, csv_path, run_name)
     ours, again, second, rss, tree = tracker_import(url, csv_path)
-    return floor, schema, ours, again, second, rss, tree
+    return floor, schema, ours, again, second, rss, tree, staged
 
 
 # The import's writes, by psql (see the module's docstring).
@@ -253,7 +294,7 @@ def postgres_round(url: str, csv_path: Path, folder: Path) -> Round:
     schema, _ = timed(["psql", url, "-q", "-f", str(script)])
     _fresh_postgres(url)
     ours, again, second, rss, tree = tracker_import(url, csv_path)
-    return floor, schema, ours, again, second, rss, tree
+    return floor, schema, ours, again, second, rss, tree, 0.0
 
 
 def main() -> None:
@@ -290,8 +331,14 @@ def report(rounds: list[Round], labels: list[str]) -> None:
     the list into a second letter, as ratios; the peak RSS."""
     floor, schema, ours, again, second = (statistics.median(r[i] for r in rounds) for i in range(5))
     rss, tree = max(r[5] for r in rounds), max(r[6] for r in rounds)
+    staged = statistics.median(r[7] for r in rounds)
     print(f"{labels[0]:26s}{floor:6.2f} s")
     print(f"{labels[1]:26s}{schema:6.2f} s  {schema / floor:.2f}x")
+    if staged:
+        print(
+            f"{'python reads and stages':26s}{staged:6.2f} s  {staged / floor:.2f}x  (no rule "
+            f"applied; with the same writes {staged + schema:.2f} s)"
+        )
     print(
         f"{labels[2]:26s}{ours:6.2f} s  {ours / floor:.2f}x  "
         f"({ours / schema:.2f}x the same writes)  peak {rss:.0f} MiB "
