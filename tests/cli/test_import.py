@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from pathlib import Path
@@ -205,6 +206,24 @@ def test_encodings(
         assert result.exit_code == 2
         assert "not valid utf-8 at line 2, byte 8; it looks like cp1252" in result.stderr
         assert letter.scalar("SELECT count(*) FROM people") == 0
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+    letter: Tracker, tmp_path: Path
+) -> None:
+    """Staging pauses the cyclic collector (many small objects, no cycle); it runs again after
+    an import that ends well and after one stopped by an unreadable byte in mid-file."""
+    good = tmp_path / "good.csv"
+    good.write_text("name\n" + "".join(f"Person {n}\n" for n in range(50)))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"name\n" + b"".join(b"Someone %d\n" % n for n in range(50)) + b"Jos\xe9\n")
+    assert gc.isenabled()
+    assert _import(letter, good).exit_code == 0
+    assert gc.isenabled()
+    failed = _import(letter, bad)
+    assert failed.exit_code == 2
+    assert "not valid utf-8" in failed.stderr
+    assert gc.isenabled()
 
 
 def test_binary_and_empty_files_are_refused(letter: Tracker, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from tracker.importing.keys import RowKeyer
 from tracker.importing.reader import Read
 from tracker.importing.rules import Columns, ImportRow, RowError, RowValidator
 from tracker.importing.workers import in_order
+from tracker.runtime import gc_paused
 
 BATCH_RECORDS = 5_000
 PARALLEL_FROM = 40_000  # records checked in-process before workers start (a small list: all)
@@ -57,6 +58,10 @@ class Checker:
         self.keyer = RowKeyer(postgres=options.postgres)
 
     def batch(self, records: list[Read], columns: Columns) -> Checked:
+        with gc_paused():  # a batch's rows, entries and keys: many small objects, no cycle
+            return self._batch(records, columns)
+
+    def _batch(self, records: list[Read], columns: Columns) -> Checked:
         validate, keyer = self.validate, self.keyer
         validate.cells_left_out, validate.cell_notes = 0, []
         keyer.unusable_identifiers = 0
