@@ -62,13 +62,15 @@ def tracker_import(url: str, csv_path: Path) -> tuple[float, float, float, float
     (its workers too; sum of PSS)."""
     prepare(url)
     command = [*TRACKER, "--db", url, "signatory", "import", str(csv_path)]
-    runs = [measured_tree([*command, "--letter", "bench", "--source", "bench"]) for _ in range(2)]
+    into_first = [*command, "--letter", "bench", "--source", "bench"]
+    runs = [measured_tree(into_first, stderr_on_failure=True) for _ in range(2)]
     for args in (
         ["source", "add", "second", "--title", "Another list"],
         ["letter", "add", "second", "--title", "A second letter", "--addressed-to", "Nobody"],
     ):
         subprocess.run([*TRACKER, "--db", url, *args], check=True, capture_output=True)
-    runs.append(measured_tree([*command, "--letter", "second", "--source", "second"]))
+    into_second = [*command, "--letter", "second", "--source", "second"]
+    runs.append(measured_tree(into_second, stderr_on_failure=True))
     if any(code != 0 for _, _, code, _ in runs):
         raise SystemExit(f"{' '.join(command)} failed")
     (first, _, _, _), (again, _, _, _), (second, _, _, _) = runs

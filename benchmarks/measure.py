@@ -80,18 +80,29 @@ def measured(
 
 
 def measured_tree(
-    command: list[str], *, stdin: IO[Any] | None = None, quiet_stderr: bool = False
+    command: list[str],
+    *,
+    stdin: IO[Any] | None = None,
+    quiet_stderr: bool = False,
+    stderr_on_failure: bool = False,
 ) -> tuple[float, float, int, float]:
-    """`measured`, and the peak of the command's process tree (sum of PSS, in MiB)."""
+    """`measured`, and the peak of the command's process tree (sum of PSS, in MiB). With
+    `stderr_on_failure`, the command's stderr is shown only if it fails (an import's hints
+    would otherwise interleave with the benchmark's table)."""
     with tempfile.TemporaryDirectory() as folder:
         figures = Path(folder) / "figures.json"
-        subprocess.run(
-            [sys.executable, "-c", _STARTER, str(figures), *command],
-            stdin=stdin,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL if quiet_stderr else None,
-            check=False,
-            env=os.environ,
-        )
+        held = Path(folder) / "stderr.txt"
+        with held.open("w") as errors:
+            quiet = quiet_stderr or stderr_on_failure
+            subprocess.run(
+                [sys.executable, "-c", _STARTER, str(figures), *command],
+                stdin=stdin,
+                stdout=subprocess.DEVNULL,
+                stderr=errors if quiet else None,
+                check=False,
+                env=os.environ,
+            )
         seconds, peak, code, tree = json.loads(figures.read_text())
+        if code != 0 and stderr_on_failure:
+            sys.stderr.write(held.read_text())
     return float(seconds), float(peak), int(code), float(tree)
