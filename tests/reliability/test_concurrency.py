@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,58 +136,100 @@ def test_same_new_person_at_the_same_moment_is_one_person(pg_engine, tmp_path: P
     assert len(rows) == 5
 
 
-def test_a_busy_import_from_standard_input_is_retried_with_the_same_rows(
-    sqlite_tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+def test_a_busy_database_is_waited_for_where_the_transaction_begins(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first attempt finds the database locked; the command runs again, and reads the rows
-    it read the first time (standard input cannot be read twice)."""
-    import sqlite3
+    """Another writer holds the write lock past the busy timeout: the import asks for it again
+    where its transaction begins, and runs once (one import, one reading of standard input)."""
     import threading
+    from types import SimpleNamespace
 
-    import tracker.cli.common as common
     import tracker.db.engine as engine_module
+    import tracker.importing as importing
     from tracker.cli.importing import _standard_input
 
-    tracker = sqlite_tracker
     tracker.ok("seed")
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
     _standard_input.cache_clear()
-    database = tracker.url.removeprefix("sqlite:///")
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
-        connection = sqlite3.connect(database, isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
+        if tracker.url.startswith("sqlite"):
+            import sqlite3
+
+            held = sqlite3.connect(tracker.url.removeprefix("sqlite:///"), isolation_level=None)
+            held.execute("BEGIN IMMEDIATE")
+        else:
+            import psycopg
+
+            held = psycopg.connect(tracker.url.replace("+psycopg", ""))  # type: ignore[assignment]
+            held.execute(f"SELECT pg_advisory_xact_lock({engine_module.WRITER_LOCK})")
         locked.set()
         release.wait(timeout=10)
-        connection.execute("COMMIT")
-        connection.close()
+        held.commit()
+        held.close()
 
-    busy = common._is_busy
-    attempts: list[bool] = []
+    waits: list[float] = []
 
-    def found_busy(exc: BaseException) -> bool:  # the first attempt failed: let the next one in
-        attempts.append(busy(exc))
+    def sleep(seconds: float) -> None:  # the first wait: the other writer lets go meanwhile
+        waits.append(seconds)
         release.set()
-        return attempts[-1]
+        holder.join()
 
-    monkeypatch.setattr(common, "_is_busy", found_busy)
+    monkeypatch.setattr(engine_module, "time", SimpleNamespace(sleep=sleep))
+    imports: list[str] = []
+    real_import = importing.import_signatories
+
+    def counted(**kwargs: Any) -> Any:
+        imports.append(kwargs["label"])
+        return real_import(**kwargs)
+
+    monkeypatch.setattr(importing, "import_signatories", counted)
     holder = threading.Thread(target=hold_the_lock)
     holder.start()
     locked.wait(timeout=10)
     try:
         result = tracker(
             "signatory", "import", "-", "--letter", SLUG, "--source", "seed-003",
-            "--format", "text", input="Ana Retried\nBen Retried\n",
+            "--format", "text", input="Ana Waited\nBen Waited\n",
         )  # fmt: skip
     finally:
         release.set()
         holder.join()
         _standard_input.cache_clear()
-    assert attempts == [True]  # the command ran twice
     assert result.exit_code == 0, result.stderr
+    assert len(waits) == 1  # the lock was asked for twice
+    assert imports == ["<stdin>"]  # the command ran once
     assert "2 rows read, 2 added" in result.stdout
-    assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE '% Retried'") == 2
+    assert tracker.scalar("SELECT count(*) FROM people WHERE name LIKE '% Waited'") == 2
+
+
+def test_a_database_busy_past_every_wait_says_so_once(
+    sqlite_tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that never lets go: the import asks BUSY_RETRIES more times, then one line."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    import tracker.db.engine as engine_module
+
+    tracker = sqlite_tracker
+    tracker.ok("seed")
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 20)
+    waits: list[float] = []
+    monkeypatch.setattr(engine_module, "time", SimpleNamespace(sleep=waits.append))
+    held = sqlite3.connect(tracker.url.removeprefix("sqlite:///"), isolation_level=None)
+    held.execute("BEGIN IMMEDIATE")
+    try:
+        result = tracker("signatory", "add", "Cleo Blocked", "--letter", SLUG, "--source",
+                         "seed-003", "--new-person")  # fmt: skip
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == ["error: the database is busy, try again"]
+    assert len(waits) == engine_module.BUSY_RETRIES
+    assert tracker.scalar("SELECT count(*) FROM people WHERE name = 'Cleo Blocked'") == 0
 
 
 def _together(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:

@@ -7,7 +7,6 @@ import enum
 import functools
 import json
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,43 +104,25 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-BUSY_RETRIES = 3
-
-
-def _is_busy(exc: BaseException) -> bool:
-    from sqlalchemy.exc import OperationalError
-
-    text = str(getattr(exc, "orig", exc))
-    return isinstance(exc, OperationalError) and any(
-        word in text for word in ("locked", "busy", "lock timeout")
-    )
-
-
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the tracker's errors, and database errors, into one line on stderr and an exit code.
 
-    A command whose transaction found SQLite still locked after the busy timeout is run again
-    (it rolled back and printed nothing), a bounded number of times.
-    """
+    A busy database is waited for where a transaction begins (`db.engine`), never by running
+    the command again."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from sqlalchemy.exc import DBAPIError
 
-        for attempt in range(BUSY_RETRIES + 1):
-            try:
-                return func(*args, **kwargs)
-            except TrackerError as exc:
-                raise fail(exc.message, exc.exit_code) from None
-            except KeyboardInterrupt:  # Ctrl-C: the command's transaction was rolled back
-                raise fail("interrupted; nothing was written", 130) from None
-            except DBAPIError as exc:
-                if _is_busy(exc) and attempt < BUSY_RETRIES:
-                    time.sleep(0.2 * (attempt + 1))
-                    continue
-                error = _database_message(exc)
-                raise fail(error.message, error.exit_code) from None
-        raise AssertionError("unreachable")
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as exc:
+            raise fail(exc.message, exc.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C: the command's transaction was rolled back
+            raise fail("interrupted; nothing was written", 130) from None
+        except DBAPIError as exc:
+            error = _database_message(exc)
+            raise fail(error.message, error.exit_code) from None
 
     return wrapper
 

@@ -21,8 +21,8 @@ from tracker.importing.rules import RowError
 
 @functools.cache
 def _standard_input() -> IO[bytes]:
-    """Standard input, read once into a spooled file: if the database is busy the command runs
-    again (`cli.common.handle_errors`), and the second attempt must read the same rows."""
+    """Standard input, read once into a spooled file, which can be read twice (the file's
+    checksum, then its rows) and sniffed for its format."""
     spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)  # noqa: SIM115 (kept for the process)
     shutil.copyfileobj(sys.stdin.buffer, spool)
     return spool

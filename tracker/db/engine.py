@@ -11,22 +11,31 @@ operations give the same result as if run in turn (two `signatory add` of one ne
 import and an add, two `person role add`, two `init`); readers never wait, and each reading
 transaction sees one snapshot (REPEATABLE READ, READ ONLY). A writer that waits longer than the
 busy timeout gets "the database is busy".
+
+On either database a writer can only find the database busy as its transaction begins (taking
+the write lock is the first thing it does), so that is where it waits again: the lock is asked
+for up to BUSY_RETRIES more times (`_taken_while_busy`) before the command says the database is
+busy. Nothing is run twice: not the command, not a statement of its work, not its reading of
+standard input.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from tracker.errors import BadInput
+from tracker.errors import BadInput, DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 30_000
+BUSY_RETRIES = 3  # times a writer asks again for the lock after waiting BUSY_TIMEOUT_MS
 PAGE_SIZE = 16_384
 READONLY = "tracker_readonly"
 
@@ -95,7 +104,40 @@ def _configure_postgresql(engine: Engine) -> None:
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             return
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+        _taken_while_busy(lambda: _advisory_lock_taken(connection))
+
+
+def _advisory_lock_taken(connection: Any) -> bool:
+    """The writers' advisory lock, or False after the lock timeout. Asked for in a savepoint, on
+    the driver's connection: a timeout then undoes the wait alone, not the transaction (through
+    SQLAlchemy, an error in a transaction's first statements rolls the transaction back)."""
+    import psycopg
+    from psycopg.errors import LockNotAvailable
+
+    raw = connection.connection.driver_connection
+    try:
+        raw.execute("SAVEPOINT tracker_writer_lock")
+        try:
+            raw.execute(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+        except LockNotAvailable:
+            raw.execute("ROLLBACK TO SAVEPOINT tracker_writer_lock")
+            return False
+        raw.execute("RELEASE SAVEPOINT tracker_writer_lock")
+    except psycopg.Error as exc:  # the server gone, say: one line, as for any statement
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseUnavailable(f"cannot use the database: {first}") from None
+    return True
+
+
+def _taken_while_busy(take: Callable[[], bool]) -> None:
+    """`take()` the write lock (False: another writer held it past the busy timeout); ask again
+    up to BUSY_RETRIES times, a little later each time, then say the database is busy."""
+    for attempt in range(BUSY_RETRIES + 1):
+        if take():
+            return
+        if attempt < BUSY_RETRIES:
+            time.sleep(0.2 * (attempt + 1))
+    raise DatabaseUnavailable("the database is busy, try again")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -146,5 +188,17 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        options = connection.get_execution_options()
-        connection.exec_driver_sql("BEGIN" if options.get(READONLY, False) else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+
+        def immediate() -> bool:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                    return False
+                raise
+            return True
+
+        _taken_while_busy(immediate)
