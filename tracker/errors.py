@@ -33,6 +33,15 @@ class DatabaseUnavailable(TrackerError):
     """The database cannot be reached, is not initialised, or is busy."""
 
 
+BUSY = "the database is busy, try again"
+
+
+def reads_as_busy(message: str) -> bool:
+    """Whether a database's error says another writer holds the lock: SQLite's "database is
+    locked" (or busy) after its busy timeout, PostgreSQL's lock timeout."""
+    return any(word in message for word in ("locked", "busy", "lock timeout"))
+
+
 NO_SPACE = (
     "no space left: the disk that holds the database or the temporary folder (TMPDIR) is full; "
     "nothing was written"

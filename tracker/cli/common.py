@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import typer
 
 from tracker.domain.text import terminal_safe
-from tracker.errors import NO_SPACE, DatabaseUnavailable, TrackerError
+from tracker.errors import BUSY, NO_SPACE, DatabaseUnavailable, TrackerError, reads_as_busy
 from tracker.settings import database_url
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a command needs the database, not for --help
@@ -69,8 +69,8 @@ def _database_message(exc: DBAPIError) -> TrackerError:
 
     text = str(exc.orig) if exc.orig is not None else str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    if "locked" in first or "busy" in first or "lock timeout" in first:
-        return DatabaseUnavailable("the database is busy, try again")
+    if reads_as_busy(first):
+        return DatabaseUnavailable(BUSY)
     if isinstance(exc, IntegrityError):
         return TrackerError(f"the change conflicts with what is stored: {first}")
     if "database or disk is full" in first:

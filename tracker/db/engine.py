@@ -30,9 +30,9 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from tracker.errors import BadInput, DatabaseUnavailable
+from tracker.errors import BUSY, BadInput, DatabaseUnavailable, reads_as_busy
 
 BUSY_TIMEOUT_MS = 30_000
 BUSY_RETRIES = 3  # times a writer asks again for the lock after waiting BUSY_TIMEOUT_MS
@@ -123,9 +123,8 @@ def _advisory_lock_taken(connection: Any) -> bool:
             raw.execute("ROLLBACK TO SAVEPOINT tracker_writer_lock")
             return False
         raw.execute("RELEASE SAVEPOINT tracker_writer_lock")
-    except psycopg.Error as exc:  # the server gone, say: one line, as for any statement
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DatabaseUnavailable(f"cannot use the database: {first}") from None
+    except psycopg.Error as exc:  # any other error, as SQLAlchemy raises a statement's
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from None
     return True
 
 
@@ -137,7 +136,7 @@ def _taken_while_busy(take: Callable[[], bool]) -> None:
             return
         if attempt < BUSY_RETRIES:
             time.sleep(0.2 * (attempt + 1))
-    raise DatabaseUnavailable("the database is busy, try again")
+    raise DatabaseUnavailable(BUSY)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -196,7 +195,7 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             except OperationalError as exc:
-                if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                if reads_as_busy(str(exc.orig)):
                     return False
                 raise
             return True
